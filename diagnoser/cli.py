@@ -1,0 +1,132 @@
+"""The command line: wires the stages together; no parsing or diagnosis here.
+
+Exit codes (like ruff's): 0 no finding reaches --fail-on, 1 one does, 2 usage or
+input error. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from diagnoser import __version__
+from diagnoser.analysis import analyze_paths
+from diagnoser.report import formatter
+from diagnoser.report.model import Report
+from diagnoser.rules import RuleError, Severity
+from diagnoser.sources import STDIN, InputError, check_readable
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(
+    name="diagnoser",
+    help="Reads Gunicorn logs and says why workers time out or die, with the fix.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    critical = "critical"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+def fail(message: str) -> NoReturn:
+    """Print a one-line error and exit 2."""
+    typer.echo(f"diagnoser: error: {message}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def exit_code(report: Report, fail_on: FailOn) -> int:
+    if fail_on is FailOn.never:
+        return EXIT_OK
+    threshold = Severity(fail_on.value).rank
+    reached = any(f.severity.rank >= threshold for f in report.findings)
+    return EXIT_FINDINGS if reached else EXIT_OK
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"diagnoser {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Reads Gunicorn logs and says why workers time out or die, with the fix."""
+
+
+@app.command()
+def analyze(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Log files (.gz too); '-' or nothing reads standard input.", show_default=False
+        ),
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = OutputFormat.text,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(help="Exit 1 when a finding at this severity or above is found."),
+    ] = FailOn.warning,
+    rules: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--rules", help="A directory of extra rule files (repeatable).", show_default=False
+        ),
+    ] = None,
+    color: Annotated[
+        bool | None,
+        typer.Option("--color/--no-color", help="Force colours on or off.", show_default=False),
+    ] = None,
+    width: Annotated[
+        int | None, typer.Option(help="Report width in columns.", show_default=False)
+    ] = None,
+) -> None:
+    """Diagnose saved logs: read them to the end, then report the causes found."""
+    inputs = paths or [STDIN]
+    try:
+        check_readable(inputs)
+        report = analyze_paths(inputs, rules)
+    except (InputError, RuleError) as exc:
+        fail(str(exc))
+    formatter(output_format.value, color=color, width=width).write(report, sys.stdout)
+    sys.stdout.flush()
+    raise typer.Exit(exit_code(report, fail_on))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("diagnoser: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (`| head`): exit quietly, and keep Python from
+        # complaining again when it flushes stdout at exit.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_OK)

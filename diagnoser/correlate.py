@@ -1,0 +1,201 @@
+"""Correlate: one timeline per worker, keyed by (instance, pid), across pid reuse.
+
+Master and workers share one stream. Who a line is about is decided by the
+template (the recognizer sets `Event.pid`); who printed it is `Event.emitter`.
+A `Booting worker with pid: N` or a new `Starting gunicorn` begins a new life,
+so a pid reused after a restart is a new worker.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+
+from diagnoser.events import Event, Kind, WorkerRef
+
+# What each event says about the worker's state.
+_STATE_OF: dict[Kind, str] = {
+    Kind.WORKER_BOOT: "booting",
+    Kind.UVICORN_STARTED: "booting",
+    Kind.UVICORN_STARTUP: "running",
+    Kind.ACCESS: "running",
+    Kind.WORKER_TIMEOUT: "timed_out",
+    Kind.WORKER_ABORT: "aborted",
+    Kind.MAX_REQUESTS: "recycling",
+    Kind.WORKER_EXITING: "exiting",
+    Kind.UVICORN_SHUTDOWN: "exiting",
+    Kind.WORKER_EXIT_CODE: "exited",
+    Kind.WORKER_SIGNALED: "killed",
+    Kind.WORKER_EXCEPTION: "failed",
+    Kind.APP_LOAD_ERROR: "failed",
+}
+_ENDED = frozenset({"exited", "killed", "failed", "lost"})
+_MASTER_KINDS = frozenset(
+    {
+        Kind.MASTER_START,
+        Kind.LISTENING,
+        Kind.USING_WORKER,
+        Kind.ARBITER_BOOTED,
+        Kind.WORKER_TIMEOUT,
+        Kind.WORKER_EXIT_CODE,
+        Kind.WORKER_SIGNALED,
+        Kind.SIGNAL_HANDLED,
+        Kind.HANG_UP,
+        Kind.MASTER_SHUTDOWN,
+        Kind.HALT_REASON,
+    }
+)
+
+
+@dataclass(slots=True)
+class Worker:
+    """The timeline of one worker life."""
+
+    ref: WorkerRef
+    source: str
+    first_line: int
+    last_line: int = 0
+    boot_line: int | None = None
+    state: str = "running"
+    end: str = ""  # how it ended: "exit code 1", "SIGKILL", "abort", ...
+    timeouts: int = 0
+    requests: int = 0
+    events: int = 0
+    last_event: str = ""
+    last_ts: float | None = None
+    abort_frame: str = ""
+    stuck_in: str = ""
+    exception: str = ""
+    history: list[Event] = field(default_factory=list)  # bounded: see HISTORY
+
+
+@dataclass(slots=True)
+class Instance:
+    name: str
+    master_pids: set[int] = field(default_factory=set)
+    version: str = ""
+    worker_class: str = ""
+    starts: int = 0
+
+
+class Correlator:
+    """Assigns each event its worker life and keeps the worker timelines."""
+
+    HISTORY = 64  # events kept per worker for rules that look back
+
+    def __init__(self, max_workers: int = 100_000) -> None:
+        self.workers: OrderedDict[tuple[str, int], Worker] = OrderedDict()
+        self.retired: deque[Worker] = deque()
+        self.instances: dict[str, Instance] = {}
+        self.max_workers = max_workers
+        self.evicted = 0
+        self._generation: dict[tuple[str, int], int] = {}
+
+    def instance_key(self, event: Event) -> str:
+        """Envelope instance when known, else the source the line came from."""
+        return event.instance or event.source
+
+    def observe(self, event: Event) -> None:
+        """Attach `event` to its worker (setting `event.worker`) and update the timeline."""
+        name = self.instance_key(event)
+        instance = self.instances.get(name)
+        if instance is None:
+            instance = self.instances[name] = Instance(name)
+        if (
+            event.emitter is not None
+            and event.kind in _MASTER_KINDS
+            and event.kind not in (Kind.WORKER_BOOT,)
+        ):
+            instance.master_pids.add(event.emitter)
+        if event.kind is Kind.MASTER_START:
+            instance.starts += 1
+            instance.version = str(event.fields.get("version", ""))
+            self._retire_instance(name)
+        elif event.kind is Kind.USING_WORKER:
+            instance.worker_class = str(event.fields.get("worker_class", ""))
+        pid = event.pid
+        if pid is None or (pid in instance.master_pids and event.kind not in _STATE_OF):
+            return
+        key = (name, pid)
+        worker = self.workers.get(key)
+        if worker is not None and event.kind is Kind.WORKER_BOOT and worker.events:
+            self._retire(key)
+            worker = None
+        if worker is None:
+            worker = self._new_worker(key, event)
+        event.worker = worker.ref
+        self._update(worker, event)
+
+    def history(self, ref: WorkerRef | None) -> list[Event]:
+        """Recent events of a worker life (empty when unknown or retired)."""
+        if ref is None:
+            return []
+        worker = self.workers.get((ref.instance, ref.pid))
+        if worker is None or worker.ref != ref:
+            return []
+        return worker.history
+
+    def all_workers(self) -> list[Worker]:
+        return [*self.retired, *self.workers.values()]
+
+    # -- internals ----------------------------------------------------------------
+
+    def _new_worker(self, key: tuple[str, int], event: Event) -> Worker:
+        generation = self._generation.get(key, -1) + 1
+        self._generation[key] = generation
+        worker = Worker(WorkerRef(key[0], key[1], generation), event.source, event.line)
+        self.workers[key] = worker
+        if len(self.workers) > self.max_workers:
+            _, oldest = self.workers.popitem(last=False)
+            self.evicted += 1
+            del oldest
+        return worker
+
+    def _retire(self, key: tuple[str, int]) -> None:
+        worker = self.workers.pop(key)
+        if worker.state not in _ENDED:
+            worker.state = "lost" if worker.state != "exiting" else "exited"
+        worker.history = []
+        self.retired.append(worker)
+        if len(self.retired) > self.max_workers:
+            self.retired.popleft()
+            self.evicted += 1
+
+    def _retire_instance(self, name: str) -> None:
+        for key in [k for k in self.workers if k[0] == name]:
+            self._retire(key)
+
+    def _update(self, worker: Worker, event: Event) -> None:
+        worker.events += 1
+        worker.last_line = event.line
+        worker.last_event = event.kind.value
+        if event.ts is not None:
+            worker.last_ts = event.ts
+        kind = event.kind
+        state = _STATE_OF.get(kind)
+        if state is not None and not (worker.state in _ENDED and state == "exiting"):
+            worker.state = state
+        if kind is Kind.WORKER_BOOT:
+            worker.boot_line = event.line
+        elif kind is Kind.WORKER_TIMEOUT:
+            worker.timeouts += 1
+        elif kind is Kind.ACCESS:
+            worker.requests += 1
+        elif kind is Kind.WORKER_EXIT_CODE:
+            worker.end = f"exit code {event.fields.get('code')}"
+        elif kind is Kind.WORKER_SIGNALED:
+            worker.end = str(event.fields.get("signal", "signal"))
+        elif kind is Kind.WORKER_ABORT:
+            worker.end = worker.end or "timeout abort"
+            worker.abort_frame = str(
+                event.fields.get("app_frame") or event.fields.get("stuck_frame", "")
+            )
+            worker.stuck_in = str(event.fields.get("stuck_in", ""))
+        elif kind in (Kind.WORKER_EXITING, Kind.UVICORN_FINISHED) and not worker.end:
+            worker.end = "exited"
+        if event.traceback is not None and event.traceback.exception:
+            worker.exception = event.traceback.exception
+        history = worker.history
+        history.append(event)
+        if len(history) > self.HISTORY:
+            del history[0]

@@ -1,0 +1,275 @@
+"""Engine: rules applied to correlated events, one event at a time.
+
+`feed` returns the occurrences that the event just decided, so a live reader can
+report them at once; `analyze` is the same engine run to the end of the input.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+from diagnoser.correlate import Correlator
+from diagnoser.events import Event, Kind
+from diagnoser.rules import Absent, Rule, Step, Where
+
+CLOCK_SLOP = 2.0  # seconds: lines of one second may arrive slightly out of order
+MAX_GROUPS = 200_000  # bound on partial matches kept at once (oldest dropped first)
+
+
+@dataclass(slots=True)
+class Occurrence:
+    """One firing of a rule: the events that proved it, for one group."""
+
+    rule: Rule
+    group: Hashable
+    events: list[Event]
+    first: Event  # the event that matched the first step
+    settled: bool = True
+
+    @property
+    def anchor(self) -> tuple[str, int]:
+        """Where the pattern started: rules that supersede others compare this."""
+        return self.first.source, self.first.line
+
+
+@dataclass(slots=True)
+class _Partial:
+    events: list[Event] = field(default_factory=list)
+
+
+def _within(first: Event, later: Event, span: float) -> bool:
+    if first.ts is None or later.ts is None:
+        return True
+    return -CLOCK_SLOP <= later.ts - first.ts <= span
+
+
+def _where_ok(where: Where, event: Event) -> bool:
+    for key, expected in where.items():
+        actual = event.level if key == "level" else event.fields.get(key)
+        if isinstance(expected, list):
+            if actual not in expected and str(actual) not in {str(v) for v in expected}:
+                return False
+        elif expected is False:
+            if actual:
+                return False
+        elif actual != expected and str(actual) != str(expected):
+            return False
+    return True
+
+
+def _step_ok(step: Step | Absent, event: Event) -> bool:
+    if event.kind in step.event and _where_ok(step.where, event):
+        return True
+    if isinstance(step, Step):
+        return any(event.kind in alt.event and _where_ok(alt.where, event) for alt in step.any)
+    return False
+
+
+class Engine:
+    """Runs every rule over the event stream."""
+
+    def __init__(self, rules: list[Rule], correlator: Correlator) -> None:
+        self.rules = rules
+        self.correlator = correlator
+        self.occurrences: list[Occurrence] = []
+        self._by_kind: dict[Kind, list[Rule]] = {}
+        for rule in rules:
+            kinds = {k for step in rule.match.steps for k in step.kinds} | set(rule.match.evidence)
+            for kind in kinds:
+                self._by_kind.setdefault(kind, []).append(rule)
+        self._partials: OrderedDict[tuple[str, Hashable], list[_Partial]] = OrderedDict()
+        self._open: OrderedDict[tuple[str, Hashable], Occurrence] = OrderedDict()
+        self._counts: OrderedDict[tuple[str, Hashable], deque[Event]] = OrderedDict()
+        self._instance_history: dict[str, deque[Event]] = {}
+
+    # -- public -----------------------------------------------------------------
+
+    def feed(self, event: Event) -> list[Occurrence]:
+        """Apply every rule interested in this event; return what it decided."""
+        instance = self.correlator.instance_key(event)
+        history = self._instance_history.get(instance)
+        if history is None:
+            history = self._instance_history[instance] = deque(maxlen=512)
+        history.append(event)
+        rules = self._by_kind.get(event.kind)
+        if not rules:
+            return []
+        fired: list[Occurrence] = []
+        for rule in rules:
+            group = self._group(rule, event, instance)
+            if group is None:
+                continue
+            if rule.match.type == "count":
+                occurrence = self._count(rule, group, event)
+            else:
+                occurrence = self._sequence(rule, group, event)
+            if occurrence is not None:
+                self.occurrences.append(occurrence)
+                fired.append(occurrence)
+        return fired
+
+    def finish(self) -> list[Occurrence]:
+        """End of input: sequences that reached `provisional_after` stand, unsettled."""
+        fired: list[Occurrence] = []
+        rules = {rule.id: rule for rule in self.rules}
+        for (rule_id, group), partials in self._partials.items():
+            rule = rules[rule_id]
+            needed = rule.match.provisional_after
+            if needed is None:
+                continue
+            for partial in partials:
+                if len(partial.events) >= needed and self._absence_ok(rule, partial.events[-1]):
+                    occurrence = Occurrence(
+                        rule,
+                        group,
+                        self._with_context(rule, partial.events),
+                        partial.events[0],
+                        settled=False,
+                    )
+                    self.occurrences.append(occurrence)
+                    fired.append(occurrence)
+        self._partials.clear()
+        return fired
+
+    # -- matching -----------------------------------------------------------------
+
+    def _group(self, rule: Rule, event: Event, instance: str) -> Hashable | None:
+        scope = rule.match.group_by
+        if scope == "worker":
+            return event.worker
+        if scope == "instance":
+            return instance
+        return ""
+
+    def _sequence(self, rule: Rule, group: Hashable, event: Event) -> Occurrence | None:
+        steps = rule.match.steps
+        key = (rule.id, group)
+        if _step_ok(steps[0], event):
+            if len(steps) == 1:
+                return self._fire(rule, group, [event])
+            partials = self._partials.get(key)
+            if partials is None:
+                partials = self._partials[key] = []
+                if len(self._partials) > MAX_GROUPS:
+                    self._partials.popitem(last=False)
+            partials.append(_Partial([event]))
+            return None
+        if self._attach(rule, key, event):
+            return None
+        partials = self._partials.get(key)
+        if not partials:
+            return None
+        span = rule.match.timespan
+        for partial in list(partials):
+            if not _within(partial.events[0], event, span):
+                partials.remove(partial)
+                continue
+            if _step_ok(steps[len(partial.events)], event):
+                partial.events.append(event)
+                if len(partial.events) == len(steps):
+                    partials.remove(partial)
+                    if not partials:
+                        del self._partials[key]
+                    return self._fire(rule, group, partial.events)
+                return None
+        return None
+
+    def _count(self, rule: Rule, group: Hashable, event: Event) -> Occurrence | None:
+        key = (rule.id, group)
+        if not _step_ok(rule.match.steps[0], event):
+            self._attach(rule, key, event)
+            return None
+        if self._attach(rule, key, event):
+            return None
+        window = self._counts.get(key)
+        if window is None:
+            window = self._counts[key] = deque()
+            if len(self._counts) > MAX_GROUPS:
+                self._counts.popitem(last=False)
+        window.append(event)
+        span = rule.match.timespan
+        while window and not _within(window[0], event, span):
+            window.popleft()
+        if len(window) >= rule.match.threshold:
+            events = list(window)
+            window.clear()
+            return self._fire(rule, group, events)
+        return None
+
+    def _attach(self, rule: Rule, key: tuple[str, Hashable], event: Event) -> bool:
+        """Add a follow-up event to the group's open occurrence, if it is one."""
+        occurrence = self._open.get(key)
+        if occurrence is None:
+            return False
+        if not _within(occurrence.events[0], event, rule.match.timespan):
+            del self._open[key]
+            return False
+        later_kinds = {k for step in rule.match.steps[1:] for k in step.kinds}
+        if rule.match.type == "count":
+            later_kinds |= rule.match.steps[0].kinds
+        if event.kind in rule.match.evidence or (
+            event.kind in later_kinds and any(_step_ok(s, event) for s in rule.match.steps)
+        ):
+            occurrence.events.append(event)
+            return True
+        return False
+
+    def _fire(self, rule: Rule, group: Hashable, events: list[Event]) -> Occurrence | None:
+        if not self._absence_ok(rule, events[-1]):
+            return None
+        occurrence = Occurrence(rule, group, self._with_context(rule, events), events[0])
+        key = (rule.id, group)
+        self._open[key] = occurrence
+        self._open.move_to_end(key)
+        if len(self._open) > MAX_GROUPS:
+            self._open.popitem(last=False)
+        return occurrence
+
+    def _history(self, scope: str, event: Event) -> Iterable[Event]:
+        if scope == "worker":
+            return self.correlator.history(event.worker)
+        return self._instance_history.get(self.correlator.instance_key(event), ())
+
+    def _with_context(self, rule: Rule, events: list[Event]) -> list[Event]:
+        """Step events plus the group's evidence between them and context before them."""
+        match = rule.match
+        if not match.evidence and not match.context:
+            return events
+        first, last = events[0], events[-1]
+        chosen = {id(e) for e in events}
+        extra: list[Event] = []
+        scope = "worker" if match.group_by == "worker" else "instance"
+        for earlier in self._history(scope, last):
+            if id(earlier) in chosen or earlier.source != last.source:
+                continue
+            if earlier.line > last.line:
+                continue
+            if (earlier.kind in match.evidence and earlier.line >= first.line) or (
+                earlier.kind in match.context
+                and earlier.line < first.line
+                and _within(earlier, first, match.timespan)
+            ):
+                extra.append(earlier)
+        if not extra:
+            return events
+        return sorted([*events, *extra], key=lambda e: e.line)
+
+    def _absence_ok(self, rule: Rule, deciding: Event) -> bool:
+        for absent in rule.match.absent:
+            history = self._history(absent.scope, deciding)
+            for earlier in reversed(list(history)):
+                if earlier is deciding:
+                    continue
+                if (
+                    deciding.ts is not None
+                    and earlier.ts is not None
+                    and deciding.ts - earlier.ts > absent.within
+                ):
+                    break
+                if _step_ok(absent, earlier) and (
+                    earlier.source != deciding.source or earlier.line <= deciding.line
+                ):
+                    return False
+        return True

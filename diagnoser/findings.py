@@ -1,0 +1,138 @@
+"""Findings: rule occurrences gathered per rule, worded, ranked, with their fix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from diagnoser.engine import Occurrence
+from diagnoser.events import Event
+from diagnoser.report.model import Evidence, FindingOut, FixOut, WorkerId
+from diagnoser.rules import Fix, Rule
+
+MAX_EVIDENCE = 40
+_PLACEHOLDER = re.compile(r"\{(\w+)(?:\|([^{}]*))?\}")
+
+
+def _context(occurrences: list[Occurrence]) -> dict[str, str]:
+    """Values a rule's title, explanation and fix may quote: first one seen wins."""
+    ctx: dict[str, str] = {}
+    pids: list[str] = []
+    for occurrence in occurrences:
+        for event in occurrence.events:
+            for key, value in event.fields.items():
+                ctx.setdefault(key, str(value))
+            if event.worker is not None and str(event.worker.pid) not in pids:
+                pids.append(str(event.worker.pid))
+    ctx["count"] = str(len(occurrences))
+    ctx["pids"] = ", ".join(pids[:10]) + (" …" if len(pids) > 10 else "")
+    ctx["worker_count"] = str(len(pids))
+    if pids:
+        ctx.setdefault("pid", pids[0])
+    ctx["times"] = "once" if len(occurrences) == 1 else f"{len(occurrences)} times"
+    return ctx
+
+
+def render(template: str, ctx: dict[str, str]) -> str:
+    """Fill `{name}` or `{name|default}` placeholders from the evidence.
+
+    A name the evidence lacks takes its default, or stays as written without one.
+    """
+
+    def fill(m: re.Match[str]) -> str:
+        value = ctx.get(m.group(1))
+        if value is not None:
+            return value
+        return m.group(2) if m.group(2) is not None else m.group(0)
+
+    return _PLACEHOLDER.sub(fill, template)
+
+
+def _evidence(occurrences: list[Occurrence], multiple_inputs: bool) -> tuple[list[Evidence], int]:
+    seen: set[tuple[str, int]] = set()
+    lines: list[Evidence] = []
+    omitted = 0
+    for occurrence in occurrences:
+        for event in occurrence.events:
+            for number, text in event.evidence_lines():
+                key = (event.source, number)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if len(lines) >= MAX_EVIDENCE:
+                    omitted += 1
+                    continue
+                lines.append(
+                    Evidence(line=number, text=text, path=event.source if multiple_inputs else None)
+                )
+    return lines, omitted
+
+
+def _workers(occurrences: list[Occurrence]) -> list[WorkerId]:
+    seen: dict[tuple[str, int], None] = {}
+    for occurrence in occurrences:
+        for event in occurrence.events:
+            if event.worker is not None:
+                seen.setdefault((event.worker.instance, event.worker.pid), None)
+    return [WorkerId(instance=i, pid=p) for i, p in seen]
+
+
+def _drop_superseded(occurrences: Iterable[Occurrence]) -> list[Occurrence]:
+    """A specific rule (slow query) replaces a general one (timeout) on the same events."""
+    kept = list(occurrences)
+    covered: dict[str, set[tuple[str, int]]] = {}
+    for occurrence in kept:
+        for other in occurrence.rule.supersedes:
+            covered.setdefault(other, set()).add(occurrence.anchor)
+    return [o for o in kept if o.anchor not in covered.get(o.rule.id, set())]
+
+
+def build_findings(
+    occurrences: Iterable[Occurrence], fixes: dict[str, Fix], multiple_inputs: bool = False
+) -> list[FindingOut]:
+    """One finding per rule, most likely cause first."""
+    by_rule: dict[str, list[Occurrence]] = {}
+    for occurrence in _drop_superseded(occurrences):
+        by_rule.setdefault(occurrence.rule.id, []).append(occurrence)
+    findings = [
+        finding_for(group[0].rule, group, fixes, multiple_inputs) for group in by_rule.values()
+    ]
+    findings.sort(key=lambda f: (-f.severity.rank, -f.confidence, -f.occurrences, f.rule))
+    return findings
+
+
+def finding_for(
+    rule: Rule, occurrences: list[Occurrence], fixes: dict[str, Fix], multiple_inputs: bool
+) -> FindingOut:
+    ctx = _context(occurrences)
+    settled = any(o.settled for o in occurrences)
+    confidence = rule.confidence if settled else round(rule.confidence * 0.85, 3)
+    evidence, omitted = _evidence(occurrences, multiple_inputs)
+    fix = fixes.get(rule.fix) if rule.fix else None
+    return FindingOut(
+        rule=rule.id,
+        cause=rule.cause,
+        severity=rule.severity,
+        confidence=confidence,
+        title=render(rule.title, ctx),
+        explanation=render(rule.explanation, ctx).strip(),
+        settled=settled,
+        occurrences=len(occurrences),
+        workers=_workers(occurrences),
+        evidence=evidence,
+        evidence_omitted=omitted,
+        fix=None
+        if fix is None
+        else FixOut(
+            id=fix.id,
+            title=render(fix.title, ctx),
+            file=fix.file,
+            snippet=render(fix.snippet, ctx),
+            runbook_section=fix.runbook_section,
+            caveat=render(fix.caveat, ctx),
+        ),
+    )
+
+
+def events_of(occurrences: Iterable[Occurrence]) -> list[Event]:
+    return [event for occurrence in occurrences for event in occurrence.events]

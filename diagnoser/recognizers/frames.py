@@ -1,0 +1,86 @@
+"""What a stuck frame was doing: the frames of an abort traceback, classified.
+
+When Gunicorn aborts a request on timeout, the frames just above `handle_abort`
+show where the time went. The innermost frame that belongs to a known library
+family decides; plain application code means the app itself was slow.
+"""
+
+from __future__ import annotations
+
+from diagnoser.events import Frame
+
+# (family, path fragments). First family whose fragment appears in the innermost
+# matching frame wins, so more specific families come first.
+FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "idle_client",
+        ("gunicorn/http/unreader.py", "gunicorn/http/parser.py", "gunicorn/http/message.py"),
+    ),
+    (
+        "database",
+        (
+            "psycopg2/",
+            "psycopg/",
+            "psycopg_binary/",
+            "psycopg_pool/",
+            "django/db/",
+            "sqlalchemy/",
+            "MySQLdb/",
+            "pymysql/",
+            "sqlite3/",
+            "asyncpg/",
+            "pymongo/",
+            "redis/",
+            "peewee",
+            "tortoise/",
+        ),
+    ),
+    (
+        "network",
+        (
+            "requests/",
+            "urllib3/",
+            "httpx/",
+            "httpcore/",
+            "http/client.py",
+            "urllib/request.py",
+            "/socket.py",
+            "/ssl.py",
+            "aiohttp/",
+            "botocore/",
+            "grpc/",
+            "smtplib.py",
+        ),
+    ),
+    ("lock", ("/threading.py", "/queue.py", "concurrent/futures/", "multiprocessing/", "filelock")),
+)
+
+CAUSE_OF_FAMILY = {
+    "database": "slow_query",
+    "network": "slow_upstream",
+    "lock": "blocked_worker",
+    "app": "slow_request",
+    "idle_client": "slow_request",
+}
+
+
+def frame_family(frame: Frame) -> str | None:
+    path = frame.file.replace("\\", "/")
+    for family, fragments in FAMILIES:
+        if any(fragment in path for fragment in fragments):
+            return family
+    return None
+
+
+def classify(frames: list[Frame]) -> str:
+    """The family of the innermost library frame under the app, or "app"."""
+    for frame in reversed(frames):
+        if frame.function == "handle_abort":
+            continue
+        family = frame_family(frame)
+        if family is not None:
+            return family
+        if "gunicorn/" not in frame.file and "/lib/python" not in frame.file:
+            # Application code before any library frame: the app itself was slow.
+            return "app"
+    return "app"

@@ -1,0 +1,83 @@
+"""Python tracebacks, assembled from the raw lines that follow a log record.
+
+Gunicorn's `log.exception(...)` writes the traceback as unprefixed lines after
+the message. This module tells those lines apart and builds a `Traceback`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from diagnoser.events import Frame, Traceback
+
+TRACEBACK_START = "Traceback (most recent call last):"
+CHAIN_MARKERS = (
+    "The above exception was the direct cause of the following exception:",
+    "During handling of the above exception, another exception occurred:",
+)
+FRAME = re.compile(r'\s+File "(?P<file>[^"]*)", line (?P<line>\d+), in (?P<function>.+)$')
+# The final `Type: message` line: a dotted identifier, then a colon or nothing.
+EXCEPTION_LINE = re.compile(r"[A-Za-z_][\w.]*(?::(?: .*)?)?$")
+
+
+class TracebackBuilder:
+    """Collects the lines of one traceback (and its chained predecessors)."""
+
+    __slots__ = ("_chained", "_code_expected", "_done", "exception", "frames", "lines")
+
+    def __init__(self, number: int, text: str) -> None:
+        self.lines: list[tuple[int, str]] = [(number, text)]
+        self.frames: list[Frame] = []
+        self.exception = ""
+        self._chained: list[str] = []
+        self._done = False
+        self._code_expected = False
+
+    @property
+    def done(self) -> bool:
+        """True once the final exception line was read (a chain may still follow)."""
+        return self._done
+
+    def offer(self, number: int, text: str) -> bool:
+        """Take `text` if it belongs to this traceback; False means it does not."""
+        if self._done:
+            # After the exception line only a chain continues the traceback.
+            if text == "" or text in CHAIN_MARKERS:
+                self.lines.append((number, text))
+                return True
+            if text == TRACEBACK_START and self.lines[-1][1] in ("", *CHAIN_MARKERS):
+                self._chained.append(self.exception)
+                self.exception = ""
+                self.frames = []
+                self._done = False
+                self.lines.append((number, text))
+                return True
+            return False
+        if text.startswith(" "):
+            m = FRAME.match(text)
+            if m is not None:
+                self.frames.append(
+                    Frame(m.group("file"), int(m.group("line")), m.group("function").strip())
+                )
+                self._code_expected = True
+            elif self._code_expected and self.frames and not text.strip().startswith(("^", "~")):
+                self.frames[-1].code = text.strip()
+                self._code_expected = False
+            self.lines.append((number, text))
+            return True
+        if text.startswith("Traceback (most recent call last)"):
+            self.lines.append((number, text))
+            return True
+        if EXCEPTION_LINE.match(text) and (self.frames or len(self.lines) > 1):
+            self.exception = text
+            self._done = True
+            self.lines.append((number, text))
+            return True
+        return False
+
+    def build(self) -> Traceback:
+        # Trailing blank lines belong to a chain that never came.
+        lines = self.lines
+        while len(lines) > 1 and lines[-1][1] == "":
+            lines = lines[:-1]
+        return Traceback(list(self.frames), self.exception, lines, list(self._chained))

@@ -1,0 +1,26 @@
+"""Reports: one small interface, one module per output format."""
+
+from __future__ import annotations
+
+from typing import IO, Protocol
+
+from diagnoser.report.model import Report
+
+
+class Formatter(Protocol):
+    """Writes a finished report to a text stream."""
+
+    def write(self, report: Report, out: IO[str]) -> None: ...
+
+
+def formatter(name: str, *, color: bool | None = None, width: int | None = None) -> Formatter:
+    """The formatter for `--format NAME`."""
+    if name == "json":
+        from diagnoser.report.json import JsonFormatter
+
+        return JsonFormatter()
+    if name == "text":
+        from diagnoser.report.text import TextFormatter
+
+        return TextFormatter(color=color, width=width)
+    raise ValueError(f"unknown format {name!r}")

@@ -1,0 +1,99 @@
+"""The JSON report: a versioned contract, published as a JSON Schema in docs/.
+
+Scripts and later features build on these models; change them only by adding
+optional fields, or by bumping `version`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from diagnoser.rules import Cause, Severity
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Evidence(_Model):
+    line: int = Field(description="1-based line number in its input")
+    text: str = Field(description="the line exactly as read (untrusted text)")
+    path: str | None = Field(default=None, description="the input, when several were read")
+
+
+class WorkerId(_Model):
+    instance: str = Field(description="platform instance, or the input the lines came from")
+    pid: int
+
+
+class FixOut(_Model):
+    id: str
+    title: str
+    file: str = Field(description="the file the snippet goes in")
+    snippet: str
+    runbook_section: str
+    caveat: str = ""
+
+
+class FindingOut(_Model):
+    rule: str = Field(description="stable rule id")
+    cause: Cause
+    severity: Severity
+    confidence: float = Field(ge=0, le=1)
+    title: str
+    explanation: str
+    settled: bool = Field(
+        default=True,
+        description="false when the deciding outcome was not in the log (e.g. a WORKER "
+        "TIMEOUT whose kill or exit never got logged)",
+    )
+    occurrences: int = Field(ge=1, description="how many times the rule fired")
+    workers: list[WorkerId]
+    evidence: list[Evidence]
+    evidence_omitted: int = Field(default=0, description="evidence lines left out for length")
+    fix: FixOut | None = None
+
+
+class WorkerOut(_Model):
+    instance: str
+    pid: int
+    generation: int = Field(description="0 for the first life of this pid, 1 after reuse, ...")
+    state: str
+    end: str
+    first_line: int
+    last_line: int
+    boot_line: int | None = None
+    timeouts: int
+    requests: int
+    abort_frame: str = ""
+    stuck_in: str = ""
+    exception: str = ""
+
+
+class LinesOut(_Model):
+    read: int
+    recognized: int = Field(description="lines that became typed events")
+    traceback: int = Field(description="lines of assembled tracebacks")
+    app: int = Field(description="lines in a known log format that no template knows")
+    unrecognized: int
+    blank: int
+
+
+class GunicornOut(_Model):
+    version: str = ""
+    worker_class: str = ""
+    starts: int = 0
+
+
+class Report(_Model):
+    version: Literal[1] = 1
+    inputs: list[str]
+    lines: LinesOut
+    gunicorn: dict[str, GunicornOut] = Field(
+        default_factory=dict, description="per instance: what the log says of the server"
+    )
+    findings: list[FindingOut] = Field(description="most likely cause first")
+    workers: list[WorkerOut]
+    workers_evicted: int = 0

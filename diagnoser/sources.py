@@ -1,0 +1,72 @@
+"""Sources: where log bytes come from (files, gzip files, stdin), read line by line.
+
+Every line gets its 1-based number within its source. Bytes that are not valid
+UTF-8 are replaced, never fatal, and the input is never held whole in memory.
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+STDIN = "-"
+
+
+class InputError(Exception):
+    """An input that cannot be read at all (missing file, directory, no permission)."""
+
+
+@dataclass(slots=True, frozen=True)
+class Line:
+    source: str
+    number: int
+    text: str
+
+
+def _open(path: str) -> BinaryIO:
+    if path == STDIN:
+        return sys.stdin.buffer
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{path}: is a directory, not a log file")
+    try:
+        if p.suffix == ".gz":
+            return gzip.open(p, "rb")  # type: ignore[return-value]
+        return p.open("rb")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+
+
+def check_readable(paths: list[str]) -> None:
+    """Fail early, before any output, when a named file can't be opened."""
+    for path in paths:
+        if path != STDIN:
+            _open(path).close()
+
+
+def read_lines(path: str) -> Iterator[Line]:
+    """Yield the lines of one source, numbered from 1, without their line ending."""
+    stream = _open(path)
+    number = 0
+    try:
+        for raw in stream:
+            number += 1
+            text = raw.decode("utf-8", "replace")
+            if text.endswith("\n"):
+                text = text[:-1]
+            if text.endswith("\r"):
+                text = text[:-1]
+            yield Line(path, number, text)
+    except (OSError, EOFError) as exc:  # a truncated gzip file, a vanished file
+        raise InputError(f"{path}: read failed after line {number}: {exc}") from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
