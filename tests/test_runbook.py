@@ -1,0 +1,53 @@
+"""The runbook's incident: the first thing the product must get right."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import RUNBOOK_LINES, analyze_text, serious
+
+
+def test_runbook_lines_are_a_timeout_kill_not_an_oom() -> None:
+    report = analyze_text(RUNBOOK_LINES)
+    warnings = [f for f in report.findings if f.severity.value != "info"]
+    assert len(warnings) == 1
+    finding = warnings[0]
+    assert finding.cause.value == "slow_request"
+    assert [(w.pid) for w in finding.workers] == [96]
+    assert [e.line for e in finding.evidence] == [1, 2, 3]
+    assert [e.text for e in finding.evidence] == RUNBOOK_LINES.splitlines()
+    # The report says plainly why the SIGKILL is not an out-of-memory kill.
+    assert re.search(r"not an out-of-memory kill", finding.explanation)
+    assert "Perhaps out of memory?" in finding.explanation
+    assert finding.fix is not None and "timeout = 120" in finding.fix.snippet
+
+
+def test_same_lines_without_the_timeout_are_an_oom_kill() -> None:
+    lines = RUNBOOK_LINES.splitlines()[1:]
+    report = analyze_text("\n".join(lines))
+    assert serious(report) == ["oom_kill"]
+    finding = report.findings[0]
+    assert [w.pid for w in finding.workers] == [96]
+    assert finding.evidence[-1].text == lines[-1]
+    assert finding.fix is not None and "workers = 2" in finding.fix.snippet
+
+
+def test_runbook_lines_in_the_seed_match_the_tests(shared) -> None:  # type: ignore[no-untyped-def]
+    seed = (shared / "seed" / "worker-timeout-runbook.pt-BR.md").read_text(encoding="utf-8")
+    for line in RUNBOOK_LINES.splitlines():
+        assert line in seed
+    block = seed.split("```", 2)[1].strip().splitlines()[0:]
+    report = analyze_text("\n".join(block))
+    assert serious(report) == ["slow_request"]
+
+
+def test_every_line_is_accounted_for() -> None:
+    text = RUNBOOK_LINES + "\nsome app print\n[2025-07-30 11:10:11 -0300] [96] [INFO] app says hi\n"
+    report = analyze_text(text)
+    lines = report.lines
+    assert lines.read == 6
+    assert lines.recognized == 3 and lines.blank == 1 and lines.unrecognized == 1 and lines.app == 1
+    assert (
+        lines.read
+        == lines.recognized + lines.traceback + lines.app + lines.unrecognized + lines.blank
+    )
