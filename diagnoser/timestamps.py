@@ -73,6 +73,17 @@ def find_timestamp(text: str) -> float | None:
 
 def parse_access_time(text: str) -> float | None:
     """Epoch seconds of an access-log `%(t)s` value."""
+    cached = _cache.get(text, -1.0)
+    if cached != -1.0:
+        return cached
+    value = _access_time(text)
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()
+    _cache[text] = value
+    return value
+
+
+def _access_time(text: str) -> float | None:
     m = ACCESS_TIME.search(text)
     if m is None:
         return None
