@@ -55,6 +55,9 @@ class Kind(StrEnum):
     UVICORN_OTHER = "uvicorn_other"
     # requests
     ACCESS = "access"
+    # Django
+    SQL_QUERY = "sql_query"  # django.db.backends debug line, with its duration
+    DJANGO_REQUEST_ERROR = "django_request_error"  # Internal Server Error: /path
     # anything with a traceback that no header claimed
     TRACEBACK = "traceback"
 

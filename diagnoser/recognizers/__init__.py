@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from diagnoser.envelopes import unwrap
 from diagnoser.events import Event, Kind
-from diagnoser.recognizers import gunicorn
+from diagnoser.recognizers import django, gunicorn
 from diagnoser.recognizers.frames import classify
 from diagnoser.recognizers.traceback import TRACEBACK_START, TracebackBuilder
 from diagnoser.sources import Line
@@ -53,6 +53,7 @@ class LineParser:
         self._tb_event: Event | None = None
         self._tb_emitted = False
         self._block: Event | None = None  # a record followed by an indented block
+        self._echo = ""  # the message of the traceback that just ended
 
     # -- public -----------------------------------------------------------------
 
@@ -69,6 +70,12 @@ class LineParser:
                     return [self._emit_traceback()]
                 return _NO_EVENTS
             out = self._close_traceback()
+            if self._echo and message == self._echo:
+                # Gunicorn 24.1+ prints a boot exception's text again, raw.
+                self._echo = ""
+                self.counts.traceback += 1
+                return out or _NO_EVENTS
+        self._echo = ""
 
         if self._block is not None:
             m = CONFIG_LINE.match(message)
@@ -139,9 +146,13 @@ class LineParser:
         if self._tb_emitted:
             # A chain after the first exception line: refresh the already emitted event.
             self._tb_event.traceback = self._tb.build()
+            if self._tb_event.traceback.exception:
+                self._tb_event.fields["exception"] = self._tb_event.traceback.exception
             out: list[Event] = []
         else:
             out = [self._emit_traceback()]
+        exception = self._tb.exception
+        self._echo = exception.split(": ", 1)[1] if ": " in exception else ""
         self._tb = None
         self._tb_event = None
         return out
@@ -173,6 +184,12 @@ class LineParser:
             event = self._access(line, message, message, env_ts, instance)
             if event is not None:
                 return event
+            syslog = gunicorn.SYSLOG_ACCESS_CORE.search(message)
+            if syslog is not None:
+                body = message[syslog.end() :]
+                event = self._access(line, message, body, env_ts, instance, int(syslog.group(1)))
+                if event is not None:
+                    return event
 
         uvi = gunicorn.UVICORN_CORE.match(message)
         if uvi is not None:
@@ -182,6 +199,32 @@ class LineParser:
                 if event is not None:
                     return event
             return self._from_template(line, message, body, env_ts, instance, None, uvi.group(1))
+
+        sql = django.match_sql(message)
+        if sql is not None:
+            self.counts.recognized += 1
+            return Event(
+                Kind.SQL_QUERY,
+                line.number,
+                line.text,
+                line.source,
+                find_timestamp(message) or env_ts,
+                instance,
+                fields=sql,
+            )
+        django_error = django.match_request_error(message)
+        if django_error is not None:
+            self.counts.recognized += 1
+            self._header = Event(
+                Kind.DJANGO_REQUEST_ERROR,
+                line.number,
+                line.text,
+                line.source,
+                env_ts,
+                instance,
+                fields=django_error,
+            )
+            return None
 
         raw = gunicorn.match_raw(message)
         if raw is not None:
@@ -243,7 +286,13 @@ class LineParser:
         return event
 
     def _access(
-        self, line: Line, message: str, body: str, env_ts: float | None, instance: str
+        self,
+        line: Line,
+        message: str,
+        body: str,
+        env_ts: float | None,
+        instance: str,
+        worker: int | None = None,
     ) -> Event | None:
         m = ACCESS.match(body)
         fields: dict[str, str | int | float] = {}
@@ -271,7 +320,18 @@ class LineParser:
             fields["path"] = request[1]
         fields["status"] = int(m.group("s"))
         self.counts.recognized += 1
-        return Event(Kind.ACCESS, line.number, line.text, line.source, ts, instance, fields=fields)
+        # Only a syslog access line names its pid: the worker that served the request.
+        return Event(
+            Kind.ACCESS,
+            line.number,
+            line.text,
+            line.source,
+            ts,
+            instance,
+            pid=worker,
+            emitter=worker,
+            fields=fields,
+        )
 
 
 def _fields(

@@ -16,6 +16,8 @@ from diagnoser.events import Kind
 CORE = re.compile(r"\[(\d+)\] \[(DEBUG|INFO|WARNING|ERROR|CRITICAL)\] ")
 # `--log-syslog`: `gunicorn.<name>.error: [pid] message` (no level).
 SYSLOG_CORE = re.compile(r"gunicorn\.[\w.-]*\.error: \[(\d+)\] ")
+# `--log-syslog` access lines: `gunicorn.<name>.access: [pid] <access line>`.
+SYSLOG_ACCESS_CORE = re.compile(r"gunicorn\.[\w.-]*\.access: \[(\d+)\] ")
 # Standalone uvicorn: `INFO:     message` (level, colon, padding to 9 columns).
 UVICORN_CORE = re.compile(r"(DEBUG|INFO|WARNING|ERROR|CRITICAL):\s+")
 
