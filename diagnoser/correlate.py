@@ -29,6 +29,7 @@ _STATE_OF: dict[Kind, str] = {
     Kind.WORKER_EXCEPTION: "failed",
     Kind.APP_LOAD_ERROR: "failed",
 }
+STARTUP_SECONDS = 1.0
 _ENDED = frozenset({"exited", "killed", "failed", "lost"})
 _MASTER_KINDS = frozenset(
     {
@@ -76,6 +77,7 @@ class Instance:
     version: str = ""
     worker_class: str = ""
     starts: int = 0
+    started_at: float | None = None  # last `Starting gunicorn` or HUP reload
 
 
 class Correlator:
@@ -107,6 +109,17 @@ class Correlator:
             and event.kind not in (Kind.WORKER_BOOT,)
         ):
             instance.master_pids.add(event.emitter)
+        if event.kind in (Kind.MASTER_START, Kind.HANG_UP):
+            instance.started_at = event.ts
+        elif (
+            event.kind is Kind.WORKER_BOOT
+            and event.ts is not None
+            and instance.started_at is not None
+            and event.ts - instance.started_at <= STARTUP_SECONDS
+        ):
+            # Boots right after a start or reload are the initial workers, not
+            # replacements of dead ones.
+            event.fields["startup_boot"] = 1
         if event.kind is Kind.MASTER_START:
             instance.starts += 1
             instance.version = str(event.fields.get("version", ""))

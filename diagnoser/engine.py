@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from diagnoser.correlate import Correlator
 from diagnoser.events import Event, Kind
-from diagnoser.rules import Absent, Rule, Step, Where
+from diagnoser.rules import Absent, Compare, Rule, Step, Where
 
 CLOCK_SLOP = 2.0  # seconds: lines of one second may arrive slightly out of order
 MAX_GROUPS = 200_000  # bound on partial matches kept at once (oldest dropped first)
@@ -48,7 +48,10 @@ def _within(first: Event, later: Event, span: float) -> bool:
 def _where_ok(where: Where, event: Event) -> bool:
     for key, expected in where.items():
         actual = event.level if key == "level" else event.fields.get(key)
-        if isinstance(expected, list):
+        if isinstance(expected, Compare):
+            if not expected.test(actual):
+                return False
+        elif isinstance(expected, list):
             if actual not in expected and str(actual) not in {str(v) for v in expected}:
                 return False
         elif expected is False:
@@ -193,9 +196,10 @@ class Engine:
         while window and not _within(window[0], event, span):
             window.popleft()
         if len(window) >= rule.match.threshold:
-            events = list(window)
-            window.clear()
-            return self._fire(rule, group, events)
+            occurrence = self._fire(rule, group, list(window))
+            if occurrence is not None:
+                window.clear()
+            return occurrence
         return None
 
     def _attach(self, rule: Rule, key: tuple[str, Hashable], event: Event) -> bool:

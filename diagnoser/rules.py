@@ -81,7 +81,36 @@ def _kinds(value: Any) -> Any:
 Seconds = Annotated[float, BeforeValidator(_duration), Field(ge=0)]
 Kinds = Annotated[list[Kind], BeforeValidator(_kinds), Field(min_length=1)]
 FieldValue = str | int | float | bool
-Where = dict[str, FieldValue | list[FieldValue]]
+
+
+class Compare(BaseModel):
+    """A comparison on a field: `{ gte = 1.0 }`, `{ contains = "psycopg" }`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+    contains: str | None = None
+
+    def test(self, actual: object) -> bool:
+        if self.contains is not None and (actual is None or self.contains not in str(actual)):
+            return False
+        bounds = (self.gt, self.gte, self.lt, self.lte)
+        if all(b is None for b in bounds):
+            return True
+        if not isinstance(actual, int | float) or isinstance(actual, bool):
+            return False
+        return (
+            (self.gt is None or actual > self.gt)
+            and (self.gte is None or actual >= self.gte)
+            and (self.lt is None or actual < self.lt)
+            and (self.lte is None or actual <= self.lte)
+        )
+
+
+Where = dict[str, FieldValue | list[FieldValue] | Compare]
 
 
 class _Strict(BaseModel):
