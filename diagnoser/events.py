@@ -58,6 +58,29 @@ class Kind(StrEnum):
     # Django
     SQL_QUERY = "sql_query"  # django.db.backends debug line, with its duration
     DJANGO_REQUEST_ERROR = "django_request_error"  # Internal Server Error: /path
+    # memory (kernel, systemd, platforms)
+    KERNEL_OOM = "kernel_oom"  # Out of memory: Killed process N (comm) ... / oom-kill:...task=,pid=
+    OOM_INVOKED = "oom_invoked"  # <comm> invoked oom-killer: ...
+    PLATFORM_OOM = "platform_oom"  # Render "Ran out of memory", Fly, Cloud Run, OOMKilled, systemd
+    MEMORY_PRESSURE = "memory_pressure"  # Heroku R14 (over quota, swapping)
+    MEMORY_KILL = "memory_kill"  # Heroku R15 (vastly over quota: SIGKILL follows)
+    MEMORY_SAMPLE = "memory_sample"  # Heroku mem=...M(NN%) / runtime-metrics sample#memory_*
+    # platform process lifecycle
+    PROCESS_EXIT = "process_exit"  # ==> Exited with status N / Process exited with status N
+    PLATFORM_KILL = "platform_kill"  # Heroku: Stopping process with SIGKILL
+    PLATFORM_CRASHED = "platform_crashed"  # Heroku: State changed from up to crashed
+    PLATFORM_ERROR = "platform_error"  # Heroku R10/R12, Render port scan timeout, Timed Out
+    DEPLOY = "deploy"  # Render ==> Deploying..., Running '...', Your service is live
+    # requests seen by a router or proxy
+    REQUEST_LOG = "request_log"  # Render request log (responseTimeMS), Heroku router line
+    PROXY_ERROR = "proxy_error"  # nginx upstream timed out / prematurely closed / refused
+    # database
+    DB_STATEMENT_TIMEOUT = "db_statement_timeout"  # canceling statement due to statement timeout
+    DB_CONNECTION_ERROR = "db_connection_error"  # refused, too many clients, pool timeout
+    DB_LOG = "db_log"  # other PostgreSQL server lines
+    # supervisors
+    SUPERVISOR_EXIT = "supervisor_exit"  # supervisord: exited: gunicorn (exit status 1; ...)
+    UVICORN_CHILD_DIED = "uvicorn_child_died"  # INFO: Child process [N] died
     # anything with a traceback that no header claimed
     TRACEBACK = "traceback"
 
