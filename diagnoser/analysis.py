@@ -11,12 +11,13 @@ from pathlib import Path
 
 from diagnoser.correlate import Correlator
 from diagnoser.engine import Engine, Occurrence
-from diagnoser.events import Event
+from diagnoser.events import Event, Kind
 from diagnoser.findings import build_findings
 from diagnoser.recognizers import LineParser
 from diagnoser.report.model import GunicornOut, LinesOut, Report, WorkerOut
 from diagnoser.rules import Fix, Rule, load_rules
 from diagnoser.sources import Line, read_lines
+from diagnoser.stats import RequestStats
 
 
 class Analysis:
@@ -28,6 +29,7 @@ class Analysis:
         self.correlator = Correlator()
         self.engine = Engine(rules, self.correlator)
         self.inputs: list[str] = []
+        self.stats = RequestStats()
         self._parsers: dict[str, LineParser] = {}
 
     def _parser(self, source: str) -> LineParser:
@@ -57,11 +59,15 @@ class Analysis:
         fired: list[Occurrence] = []
         for event in events:
             self.correlator.observe(event)
+            if "duration_ms" in event.fields or event.kind is Kind.CONFIG_DUMP:
+                self.stats.observe(event)
             fired.extend(self.engine.feed(event))
         return fired
 
     def report(self) -> Report:
-        lines = LinesOut(read=0, recognized=0, traceback=0, app=0, unrecognized=0, blank=0)
+        lines = LinesOut(
+            read=0, recognized=0, traceback=0, app=0, unrecognized=0, blank=0, wrapper=0
+        )
         for parser in self._parsers.values():
             c = parser.counts
             lines.read += c.read
@@ -70,8 +76,12 @@ class Analysis:
             lines.app += c.app
             lines.unrecognized += c.unrecognized
             lines.blank += c.blank
+            lines.wrapper += c.wrapper
         findings = build_findings(
-            self.engine.occurrences, self.fixes, multiple_inputs=len(self.inputs) > 1
+            self.engine.occurrences,
+            self.fixes,
+            multiple_inputs=len(self.inputs) > 1,
+            extra_context=self.stats.context(),
         )
         workers = [
             WorkerOut(

@@ -81,6 +81,9 @@ class Kind(StrEnum):
     # supervisors
     SUPERVISOR_EXIT = "supervisor_exit"  # supervisord: exited: gunicorn (exit status 1; ...)
     UVICORN_CHILD_DIED = "uvicorn_child_died"  # INFO: Child process [N] died
+    # application output around boots
+    APP_PROGRESS = "app_progress"  # a tqdm-style progress bar (model download or load)
+    EXCEPTION_LINE = "exception_line"  # `SomeError: message` outside any traceback
     # anything with a traceback that no header claimed
     TRACEBACK = "traceback"
 

@@ -39,7 +39,12 @@ def assert_accounted(parser: LineParser, lines: int) -> None:
     counts = parser.counts
     assert counts.read == lines
     assert counts.read == (
-        counts.recognized + counts.traceback + counts.app + counts.unrecognized + counts.blank
+        counts.recognized
+        + counts.traceback
+        + counts.app
+        + counts.unrecognized
+        + counts.blank
+        + counts.wrapper
     ), counts
 
 
@@ -878,8 +883,8 @@ def test_config_dump_block_collects_its_settings() -> None:
     assert [e.kind for e in events] == [Kind.CONFIG_DUMP, Kind.ARBITER_BOOTED]
     dump = events[0]
     assert (dump.pid, dump.emitter, dump.level, dump.ts) == (None, 1, "DEBUG", TS)
-    assert dump.fields["timeout"] == "30"
-    assert dump.fields["workers"] == "2"
+    assert dump.fields["timeout"] == 30  # numeric settings are typed
+    assert dump.fields["workers"] == 2
     assert dump.fields["worker_class"] == "sync"
     assert dump.fields["bind"] == "['0.0.0.0:8000']"
     assert parser.counts.recognized == 8
@@ -1520,7 +1525,13 @@ UVI_SHUTDOWN = Kind.UVICORN_SHUTDOWN
         ),
         pytest.param(
             SEQ_9_5_CHAINED_PSYCOPG2,
-            [(Kind.SQL_QUERY, None), (Kind.DJANGO_REQUEST_ERROR, None), (Kind.ACCESS, None)],
+            # the traceback's QueryCanceled is also a database event
+            [
+                (Kind.SQL_QUERY, None),
+                (Kind.DJANGO_REQUEST_ERROR, None),
+                (Kind.DB_STATEMENT_TIMEOUT, None),
+                (Kind.ACCESS, None),
+            ],
             0,
             id="9.5-statement-timeout-chained-23.0",
         ),
@@ -1869,7 +1880,11 @@ django.db.utils.OperationalError: canceling statement due to statement timeout
 10.0.3.17 - - [30/Jul/2025:09:53:07 +0000] "GET /sleep/3 HTTP/1.1" 500 145 "-" "curl/7.88.1"
 """
     parser, events = parse(text)
-    assert [e.kind for e in events] == [Kind.DJANGO_REQUEST_ERROR, Kind.ACCESS]
+    assert [e.kind for e in events] == [
+        Kind.DJANGO_REQUEST_ERROR,
+        Kind.DB_STATEMENT_TIMEOUT,  # derived from the traceback's QueryCanceled
+        Kind.ACCESS,
+    ]
     tb = events[0].traceback
     assert tb is not None
     assert tb.chained == [

@@ -49,5 +49,10 @@ def test_every_line_is_accounted_for() -> None:
     assert lines.recognized == 3 and lines.blank == 1 and lines.unrecognized == 1 and lines.app == 1
     assert (
         lines.read
-        == lines.recognized + lines.traceback + lines.app + lines.unrecognized + lines.blank
+        == lines.recognized
+        + lines.traceback
+        + lines.app
+        + lines.unrecognized
+        + lines.blank
+        + lines.wrapper
     )

@@ -38,7 +38,12 @@ def test_sample_is_diagnosed_as_its_sidecar_says(sidecar: Path) -> None:
     lines = report.lines
     assert (
         lines.read
-        == lines.recognized + lines.traceback + lines.app + lines.unrecognized + lines.blank
+        == lines.recognized
+        + lines.traceback
+        + lines.app
+        + lines.unrecognized
+        + lines.blank
+        + lines.wrapper
     )
 
 

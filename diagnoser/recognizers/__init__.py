@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from diagnoser.envelopes import unwrap
+from diagnoser.envelopes import strip_ansi, unwrap
 from diagnoser.events import Event, Kind
-from diagnoser.recognizers import django, gunicorn
+from diagnoser.jsonstream import JsonObjectAssembler, render_entry, starts_object
+from diagnoser.recognizers import app, django, gunicorn, platform
 from diagnoser.recognizers.frames import classify
 from diagnoser.recognizers.traceback import TRACEBACK_START, TracebackBuilder
 from diagnoser.sources import Line
@@ -29,6 +30,8 @@ UVICORN_ACCESS = re.compile(
 CONFIG_LINE = re.compile(r"  (?P<name>\w+): (?P<value>.*)$")
 _INT_FIELDS = frozenset({"master", "code", "count", "backlog", "limit"})
 _NO_EVENTS: tuple[Event, ...] = ()
+PROGRESS_LINES = 5  # a timeout this close after a progress bar happened during it
+_DERIVED_FROM_TRACEBACK = frozenset({Kind.DB_CONNECTION_ERROR, Kind.DB_STATEMENT_TIMEOUT})
 
 
 @dataclass(slots=True)
@@ -41,6 +44,7 @@ class LineCounts:
     app: int = 0  # a known log format whose message no template knows (app logging)
     unrecognized: int = 0
     blank: int = 0
+    wrapper: int = 0  # structure of multi-line records (the lines of a JSON object)
 
 
 class LineParser:
@@ -54,20 +58,75 @@ class LineParser:
         self._tb_emitted = False
         self._block: Event | None = None  # a record followed by an indented block
         self._echo = ""  # the message of the traceback that just ended
+        self._json: JsonObjectAssembler | None = None
+        self._progress_line = -(10**9)  # the last progress-bar line seen
 
     # -- public -----------------------------------------------------------------
 
     def feed(self, line: Line) -> tuple[Event, ...] | list[Event]:
         """The events completed by this line (usually none or one)."""
         self.counts.read += 1
-        message, env_ts, instance = unwrap(line.text)
+        text = line.text
+        if self._json is not None or starts_object(text):
+            return self._json_line(line)
+        env = unwrap(text)
+        message = env[0]
+        if "\n" in message:
+            # A whole traceback JSON-escaped into one record: read it line by line.
+            return self._sub_lines(line, message, env[1], env[2])
+        return self._message(line, message, env[1], env[2])
+
+    def _json_line(self, line: Line) -> tuple[Event, ...] | list[Event]:
+        """A line of a pretty-printed JSON record (`render logs -o json`)."""
+        if self._json is None:
+            self._json = JsonObjectAssembler()
+            self.counts.wrapper += 1
+            return _NO_EVENTS
+        objects, still_open = self._json.feed(line.text)
+        if not still_open:
+            self._json = None
+        if not objects:
+            self.counts.wrapper += 1
+            return _NO_EVENTS
+        out: list[Event] = []
+        counted = False
+        for entry in objects:
+            message, stamp, instance = render_entry(entry)
+            ts = find_timestamp(stamp) if stamp else None
+            out.extend(self._sub_lines(line, strip_ansi(message), ts, instance, counted))
+            counted = True
+        return out
+
+    def _sub_lines(
+        self, line: Line, message: str, ts: float | None, instance: str, counted: bool = False
+    ) -> list[Event]:
+        """Each line of a multi-line message; the physical line is counted once."""
+        out: list[Event] = []
+        for part in message.rstrip("\n").split("\n"):
+            part = part.rstrip("\r")
+            # Evidence shows the record's own text, numbered by its physical line.
+            record = Line(line.source, line.number, part)
+            if counted:
+                # Only the first part of a physical line is counted in the totals.
+                real, self.counts = self.counts, LineCounts()
+                out.extend(self._message(record, part, ts, instance))
+                self.counts = real
+            else:
+                out.extend(self._message(record, part, ts, instance))
+                counted = True
+        return out
+
+    def _message(
+        self, line: Line, message: str, env_ts: float | None, instance: str
+    ) -> tuple[Event, ...] | list[Event]:
+        """One logical log message, its wrapper already removed."""
         out: list[Event] | None = None
 
         if self._tb is not None:
             if self._tb.offer(line.number, message):
                 self.counts.traceback += 1
                 if self._tb.done and not self._tb_emitted:
-                    return [self._emit_traceback()]
+                    return self._emit_traceback()
                 return _NO_EVENTS
             out = self._close_traceback()
             if self._echo and message == self._echo:
@@ -80,7 +139,7 @@ class LineParser:
         if self._block is not None:
             m = CONFIG_LINE.match(message)
             if m is not None:
-                self._block.fields[m.group("name")] = m.group("value")
+                self._block.fields[m.group("name")] = app.config_value(m.group("value"))
                 self.counts.recognized += 1
                 return out or _NO_EVENTS
             out = (out or []) + [self._block]
@@ -121,7 +180,22 @@ class LineParser:
 
     # -- internals ----------------------------------------------------------------
 
-    def _emit_traceback(self) -> Event:
+    def _companion(
+        self, line: Line, companion: platform.Companion, ts: float | None, instance: str
+    ) -> Event:
+        self.counts.recognized += 1
+        return Event(
+            companion.kind,
+            line.number,
+            line.text,
+            line.source,
+            ts,
+            instance,
+            pid=companion.pid,
+            fields=dict(companion.fields),
+        )
+
+    def _emit_traceback(self) -> list[Event]:
         assert self._tb is not None and self._tb_event is not None
         event = self._tb_event
         event.traceback = self._tb.build()
@@ -136,9 +210,27 @@ class LineParser:
                 event.fields["stuck_frame"] = f"{frame.file}:{frame.line} in {frame.function}"
             if app is not None:
                 event.fields["app_frame"] = f"{app.file}:{app.line} in {app.function}"
+        out = [event]
         if event.traceback.exception:
             event.fields["exception"] = event.traceback.exception
-        return event
+            # A database error ending a traceback is also a database event.
+            derived = platform.match_companion(event.traceback.exception)
+            if derived is not None and derived.kind in _DERIVED_FROM_TRACEBACK:
+                out.append(
+                    Event(
+                        derived.kind,
+                        event.line,
+                        event.traceback.exception,
+                        event.source,
+                        event.ts,
+                        event.instance,
+                        pid=event.pid,
+                        emitter=event.emitter,
+                        fields=dict(derived.fields),
+                        traceback=event.traceback,
+                    )
+                )
+        return out
 
     def _close_traceback(self) -> list[Event]:
         """The traceback ended (a line that is not part of it arrived)."""
@@ -150,7 +242,7 @@ class LineParser:
                 self._tb_event.fields["exception"] = self._tb_event.traceback.exception
             out: list[Event] = []
         else:
-            out = [self._emit_traceback()]
+            out = self._emit_traceback()
         exception = self._tb.exception
         self._echo = exception.split(": ", 1)[1] if ": " in exception else ""
         self._tb = None
@@ -178,7 +270,15 @@ class LineParser:
                 prefix = message[: core.start()]
         if core is not None:
             ts = (find_timestamp(prefix) if prefix else None) or env_ts
-            return self._from_template(line, message, body, ts, instance, emitter, level)
+            event = self._from_template(line, message, body, ts, instance, emitter, level)
+            if (
+                event is not None
+                and event.kind is Kind.WORKER_TIMEOUT
+                and (app.is_progress(prefix) or line.number - self._progress_line <= PROGRESS_LINES)
+            ):
+                # Timed out while the app was still loading (a progress bar is showing).
+                event.fields["during_progress"] = 1
+            return event
 
         if '"' in message:
             event = self._access(line, message, message, env_ts, instance)
@@ -198,7 +298,16 @@ class LineParser:
                 event = self._access(line, message, body, env_ts, instance)
                 if event is not None:
                     return event
-            return self._from_template(line, message, body, env_ts, instance, None, uvi.group(1))
+            event = self._from_template(
+                line, message, body, env_ts, instance, None, uvi.group(1), quiet=True
+            )
+            if event is not None or self._header is not None:
+                return event
+            companion = platform.match_companion(body)
+            if companion is not None:
+                return self._companion(line, companion, env_ts, instance)
+            self.counts.app += 1
+            return None
 
         sql = django.match_sql(message)
         if sql is not None:
@@ -226,6 +335,45 @@ class LineParser:
             )
             return None
 
+        companion = platform.match_companion(message)
+        if companion is not None:
+            return self._companion(line, companion, find_timestamp(message) or env_ts, instance)
+        exception = app.match_exception(message)
+        if exception is not None:
+            self.counts.recognized += 1
+            return Event(
+                Kind.EXCEPTION_LINE,
+                line.number,
+                line.text,
+                line.source,
+                env_ts,
+                instance,
+                fields=exception,
+            )
+        if app.is_progress(message):
+            self._progress_line = line.number
+            self.counts.recognized += 1
+            return Event(Kind.APP_PROGRESS, line.number, line.text, line.source, env_ts, instance)
+        config = app.match_config_json(message)
+        if config is not None:
+            self.counts.recognized += 1
+            return Event(
+                Kind.CONFIG_DUMP,
+                line.number,
+                line.text,
+                line.source,
+                env_ts,
+                instance,
+                fields=config,
+            )
+        level_only = gunicorn.LEVEL_CORE.match(message)
+        if level_only is not None:
+            # `[ERROR] Exception in worker process`: a log viewer dropped time and pid.
+            body = message[level_only.end() :]
+            return self._from_template(
+                line, message, body, env_ts, instance, None, level_only.group(1)
+            )
+
         raw = gunicorn.match_raw(message)
         if raw is not None:
             template, m = raw
@@ -251,10 +399,13 @@ class LineParser:
         instance: str,
         emitter: int | None,
         level: str,
+        *,
+        quiet: bool = False,
     ) -> Event | None:
         found = gunicorn.match_message(body)
         if found is None:
-            self.counts.app += 1
+            if not quiet:
+                self.counts.app += 1
             return None
         template, m = found
         self.counts.recognized += 1

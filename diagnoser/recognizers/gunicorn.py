@@ -18,6 +18,8 @@ CORE = re.compile(r"\[(\d+)\] \[(DEBUG|INFO|WARNING|ERROR|CRITICAL)\] ")
 SYSLOG_CORE = re.compile(r"gunicorn\.[\w.-]*\.error: \[(\d+)\] ")
 # `--log-syslog` access lines: `gunicorn.<name>.access: [pid] <access line>`.
 SYSLOG_ACCESS_CORE = re.compile(r"gunicorn\.[\w.-]*\.access: \[(\d+)\] ")
+# `[ERROR] message` at the start of a line: a log viewer dropped the time and pid.
+LEVEL_CORE = re.compile(r"\s*\[(DEBUG|INFO|WARNING|ERROR|CRITICAL)\] ")
 # Standalone uvicorn: `INFO:     message` (level, colon, padding to 9 columns).
 UVICORN_CORE = re.compile(r"(DEBUG|INFO|WARNING|ERROR|CRITICAL):\s+")
 
@@ -168,6 +170,9 @@ TEMPLATES: tuple[Template, ...] = (
     _t(Kind.UVICORN_SHUTDOWN, r"Waiting for application shutdown\.", True),
     _t(Kind.UVICORN_SHUTDOWN, r"Application shutdown complete\.", True),
     _t(Kind.UVICORN_FINISHED, r"Finished server process \[(?P<pid>\d+)\]", True),
+    # uvicorn's own multiprocess supervisor (`uvicorn --workers N`)
+    _t(Kind.UVICORN_OTHER, r"Started parent process \[(?P<parent>\d+)\]"),
+    _t(Kind.UVICORN_OTHER, r"Waiting for child process \[(?P<child>\d+)\]"),
     _t(
         Kind.MAX_REQUESTS,
         r"Maximum request limit of (?P<limit>\d+) exceeded\. Terminating process\.",

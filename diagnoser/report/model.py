@@ -79,6 +79,9 @@ class LinesOut(_Model):
     app: int = Field(description="lines in a known log format that no template knows")
     unrecognized: int
     blank: int
+    wrapper: int = Field(
+        default=0, description="structure lines of multi-line records (pretty-printed JSON)"
+    )
 
 
 class GunicornOut(_Model):

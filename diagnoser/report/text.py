@@ -77,7 +77,9 @@ class TextFormatter:
             ("diagnoser", "bold"),
             f": {lines.read} lines read: {lines.recognized} recognized, "
             f"{lines.traceback} in tracebacks, {lines.app} app messages, "
-            f"{lines.unrecognized} unrecognized, {lines.blank} blank; "
+            f"{lines.unrecognized} unrecognized, {lines.blank} blank"
+            + (f", {lines.wrapper} JSON structure" if lines.wrapper else "")
+            + "; "
             f"{len(report.workers)} worker lives",
         )
         return text
