@@ -78,33 +78,53 @@ def _workers(occurrences: list[Occurrence]) -> list[WorkerId]:
 
 
 def _drop_superseded(occurrences: Iterable[Occurrence]) -> list[Occurrence]:
-    """A specific rule (slow query) replaces a general one (timeout) on the same events."""
+    """A specific rule (slow query) replaces a general one (timeout) on the same events.
+
+    An occurrence is dropped when a rule that supersedes its rule fired on any of
+    the same events (the same WORKER TIMEOUT, the same boot exception).
+    """
     kept = list(occurrences)
-    covered: dict[str, set[tuple[str, int]]] = {}
+    covered: dict[str, set[int]] = {}
     for occurrence in kept:
         for other in occurrence.rule.supersedes:
-            covered.setdefault(other, set()).add(occurrence.anchor)
-    return [o for o in kept if o.anchor not in covered.get(o.rule.id, set())]
+            covered.setdefault(other, set()).update(id(e) for e in occurrence.events)
+    return [
+        o
+        for o in kept
+        if not (o.rule.id in covered and any(id(e) in covered[o.rule.id] for e in o.events))
+    ]
 
 
 def build_findings(
-    occurrences: Iterable[Occurrence], fixes: dict[str, Fix], multiple_inputs: bool = False
+    occurrences: Iterable[Occurrence],
+    fixes: dict[str, Fix],
+    multiple_inputs: bool = False,
+    extra_context: dict[str, str] | None = None,
 ) -> list[FindingOut]:
-    """One finding per rule, most likely cause first."""
+    """One finding per rule, most likely cause first.
+
+    `extra_context` holds values measured over the whole input (request
+    percentiles, a suggested timeout) that any finding may quote.
+    """
     by_rule: dict[str, list[Occurrence]] = {}
     for occurrence in _drop_superseded(occurrences):
         by_rule.setdefault(occurrence.rule.id, []).append(occurrence)
     findings = [
-        finding_for(group[0].rule, group, fixes, multiple_inputs) for group in by_rule.values()
+        finding_for(group[0].rule, group, fixes, multiple_inputs, extra_context)
+        for group in by_rule.values()
     ]
     findings.sort(key=lambda f: (-f.severity.rank, -f.confidence, -f.occurrences, f.rule))
     return findings
 
 
 def finding_for(
-    rule: Rule, occurrences: list[Occurrence], fixes: dict[str, Fix], multiple_inputs: bool
+    rule: Rule,
+    occurrences: list[Occurrence],
+    fixes: dict[str, Fix],
+    multiple_inputs: bool,
+    extra_context: dict[str, str] | None = None,
 ) -> FindingOut:
-    ctx = _context(occurrences)
+    ctx = {**(extra_context or {}), **_context(occurrences)}
     settled = any(o.settled for o in occurrences)
     confidence = rule.confidence if settled else round(rule.confidence * 0.85, 3)
     evidence, omitted = _evidence(occurrences, multiple_inputs)

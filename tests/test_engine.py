@@ -144,8 +144,14 @@ ModuleNotFoundError: No module named 'nonexistent_dependency'
     assert serious(report) == ["boot_failure"]
     finding = report.findings[0]
     assert "No module named 'nonexistent_dependency'" in finding.explanation
-    assert finding.title == "The app failed to start: Worker failed to boot."
-    assert 6 in [e.line for e in finding.evidence]
+    # The import error is the more precise reading of the boot failure.
+    assert finding.rule == "import-error"
+    assert (
+        finding.title
+        == "The app can't be imported: ModuleNotFoundError: No module named 'nonexistent_dependency'"
+    )
+    lines = [e.line for e in finding.evidence]
+    assert 6 in lines and 10 in lines  # the exception and Gunicorn's halt reason
 
 
 def _occurrences_per_line(text: str, rule_dirs: list[Path] | None = None) -> list[list[str]]:

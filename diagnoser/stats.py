@@ -1,0 +1,85 @@
+"""Request statistics: how long requests take, from router, proxy and access lines.
+
+Kept apart from the rules because percentiles are not a pattern: findings quote
+them (`{p95_ms}`, `{suggested_timeout}`, `{slow_paths}`) when they explain slow
+requests and propose a timeout.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from diagnoser.events import Event, Kind
+
+MAX_SAMPLES = 100_000  # durations kept for percentiles (a reservoir would be exact enough)
+DEFAULT_TIMEOUT_S = 30  # Gunicorn's default `timeout`
+
+
+@dataclass(slots=True)
+class RequestStats:
+    durations_ms: list[int] = field(default_factory=list)
+    slowest_by_path: dict[str, int] = field(default_factory=dict)
+    count: int = 0
+    configured_timeout: float | None = None
+
+    def observe(self, event: Event) -> None:
+        """Take the duration of a request line, and the timeout of a config dump."""
+        if event.kind is Kind.CONFIG_DUMP:
+            timeout = event.fields.get("timeout")
+            if isinstance(timeout, int | float) and timeout > 0:
+                self.configured_timeout = float(timeout)
+            return
+        duration = event.fields.get("duration_ms")
+        if not isinstance(duration, int | float):
+            return
+        self.count += 1
+        if len(self.durations_ms) < MAX_SAMPLES:
+            self.durations_ms.append(int(duration))
+        path = event.fields.get("path")
+        if isinstance(path, str):
+            path = path.split("?", 1)[0]
+            if duration > self.slowest_by_path.get(path, -1):
+                self.slowest_by_path[path] = int(duration)
+                if len(self.slowest_by_path) > 10_000:
+                    fastest = min(self.slowest_by_path, key=self.slowest_by_path.__getitem__)
+                    del self.slowest_by_path[fastest]
+
+    def percentile(self, q: float) -> int | None:
+        if not self.durations_ms:
+            return None
+        ordered = sorted(self.durations_ms)
+        index = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
+        return ordered[index]
+
+    def suggested_timeout(self) -> int | None:
+        """A timeout (s) that lets the slowest legitimate requests finish: p99 x 1.5.
+
+        Rounded up to 10 s, never below Gunicorn's default of 30 s.
+        """
+        p99 = self.percentile(0.99)
+        if p99 is None:
+            return None
+        seconds = p99 / 1000 * 1.5
+        return max(DEFAULT_TIMEOUT_S, int(math.ceil(seconds / 10) * 10))
+
+    def context(self) -> dict[str, str]:
+        """Values findings may quote."""
+        if not self.durations_ms:
+            return {}
+        ctx = {
+            "requests_timed": str(self.count),
+            "p50_ms": str(self.percentile(0.50)),
+            "p95_ms": str(self.percentile(0.95)),
+            "p99_ms": str(self.percentile(0.99)),
+            "max_ms": str(max(self.durations_ms)),
+        }
+        suggestion = self.suggested_timeout()
+        if suggestion is not None:
+            ctx["suggested_timeout"] = str(suggestion)
+        slow = sorted(self.slowest_by_path.items(), key=lambda item: -item[1])[:3]
+        if slow:
+            ctx["slow_paths"] = ", ".join(f"{path} ({ms} ms)" for path, ms in slow)
+        if self.configured_timeout is not None:
+            ctx["configured_timeout"] = f"{self.configured_timeout:g}"
+        return ctx
