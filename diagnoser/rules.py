@@ -189,6 +189,25 @@ class Example(_Strict):
     note: str = ""
 
 
+class RuleText(_Strict):
+    """A rule's words in another language (`[i18n.pt-BR]`); placeholders as in English."""
+
+    title: str
+    explanation: str
+    what: str = ""
+    why: str = ""
+
+
+class FixText(_Strict):
+    """A fix's words in another language; the snippet stays as it is (code)."""
+
+    title: str
+    caveat: str = ""
+
+
+LANGUAGES = ("en", "pt-BR")
+
+
 class Rule(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     cause: Cause
@@ -203,6 +222,7 @@ class Rule(_Strict):
     what: str = ""
     why: str = ""
     examples: list[Example] = Field(default_factory=list)
+    i18n: dict[Literal["pt-BR"], RuleText] = Field(default_factory=dict)
     path: str = Field(default="", exclude=True)
 
 
@@ -213,6 +233,7 @@ class Fix(_Strict):
     snippet: str
     runbook_section: str
     caveat: str = ""
+    i18n: dict[Literal["pt-BR"], FixText] = Field(default_factory=dict)
 
 
 def builtin_rules_dir() -> Path:

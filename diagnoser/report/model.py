@@ -90,6 +90,16 @@ class GunicornOut(_Model):
     starts: int = 0
 
 
+class TimelineOut(_Model):
+    """Events per minute, by kind, for the post-mortem chart."""
+
+    start: str = Field(description="UTC minute of the first bucket, ISO 8601")
+    minutes: int
+    series: dict[str, list[int]] = Field(
+        description="kind (timeouts, kills, boots, slow_queries, ...) -> count per minute"
+    )
+
+
 class Report(_Model):
     version: Literal[1] = 1
     inputs: list[str]
@@ -100,3 +110,5 @@ class Report(_Model):
     findings: list[FindingOut] = Field(description="most likely cause first")
     workers: list[WorkerOut]
     workers_evicted: int = 0
+    timeline: TimelineOut | None = None
+    lang: str = "en"
