@@ -6,26 +6,35 @@ A live reader feeds lines one by one through the same object.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
 from diagnoser.correlate import Correlator
-from diagnoser.engine import Engine, Occurrence
+from diagnoser.engine import Engine, Occurrence, where_ok
 from diagnoser.events import Event, Kind
 from diagnoser.findings import build_findings
 from diagnoser.recognizers import LineParser
-from diagnoser.report.model import GunicornOut, LinesOut, Report, WorkerOut
-from diagnoser.rules import Fix, Rule, load_rules
+from diagnoser.config import Configuration
+from diagnoser.report.model import GunicornOut, LinesOut, Report, SettingOut, WorkerOut
+from diagnoser.rules import Fix, Rule, RuleError, Where, load_rules
 from diagnoser.sources import Line, read_lines
 from diagnoser.stats import RequestStats
+
+SAMPLES_PER_KIND = 16
+_CONFIG_KINDS = frozenset({Kind.MASTER_START, Kind.USING_WORKER, Kind.CONFIG_DUMP, Kind.DEPLOY})
 
 
 class Analysis:
     """One diagnosis run. Feed it lines; ask it for the report at any time."""
 
-    def __init__(self, rules: list[Rule], fixes: dict[str, Fix]) -> None:
+    def __init__(self, rules: list[Rule], fixes: dict[str, Fix], lang: str = "en") -> None:
         self.rules = rules
         self.fixes = fixes
+        self.lang = lang
+        self.configuration = Configuration()
+        # a few events of each kind per instance, for the rules' differential evidence
+        self._samples: dict[str, dict[Kind, list[Event]]] = {}
         self.correlator = Correlator()
         self.engine = Engine(rules, self.correlator)
         self.inputs: list[str] = []
@@ -59,6 +68,12 @@ class Analysis:
         fired: list[Occurrence] = []
         for event in events:
             self.correlator.observe(event)
+            if event.kind in _CONFIG_KINDS:
+                self.configuration.observe(event)
+            samples = self._samples.setdefault(event.instance or event.source, {})
+            kept = samples.setdefault(event.kind, [])
+            if len(kept) < SAMPLES_PER_KIND:
+                kept.append(event)
             if "duration_ms" in event.fields or event.kind is Kind.CONFIG_DUMP:
                 self.stats.observe(event)
             fired.extend(self.engine.feed(event))
@@ -82,6 +97,9 @@ class Analysis:
             self.fixes,
             multiple_inputs=len(self.inputs) > 1,
             extra_context=self.stats.context(),
+            lang=self.lang,
+            seen=self.seen,
+            current=self._current,
         )
         workers = [
             WorkerOut(
@@ -113,13 +131,55 @@ class Analysis:
             findings=findings,
             workers=workers,
             workers_evicted=self.correlator.evicted,
+            lang=self.lang,
+            configuration={
+                name: SettingOut(value=setting.value, source=setting.source)
+                for name, setting in sorted(self.configuration.settings.items())
+            },
         )
 
+    def _current(self, setting: str) -> str:
+        found = self.configuration.current(setting)
+        return f"{setting} = {found.value}  ({found.source})"
 
-def analyze_paths(paths: list[str], rule_dirs: list[Path] | None = None) -> Report:
+    def seen(self, kinds: list[Kind], where: Where, instances: set[str]) -> bool:
+        """Whether the input showed an event of `kinds` matching `where` on `instances`."""
+        for instance in instances:
+            samples = self._samples.get(instance, {})
+            for kind in kinds:
+                if any(where_ok(where, event) for event in samples.get(kind, ())):
+                    return True
+        return False
+
+
+def select_rules(rules: list[Rule], select: list[str], ignore: list[str]) -> list[Rule]:
+    """Keep the rules named (or all) minus the ignored ones; unknown ids are an error."""
+    known = {rule.id for rule in rules}
+    for name in [*select, *ignore]:
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise RuleError(f"no rule named {name!r}{hint}")
+    chosen = [rule for rule in rules if not select or rule.id in select]
+    return [rule for rule in chosen if rule.id not in ignore]
+
+
+def analyze_paths(
+    paths: list[str],
+    rule_dirs: list[Path] | None = None,
+    *,
+    lang: str = "en",
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    config_files: list[Path] | None = None,
+) -> Report:
     """Run the whole pipeline over `paths` (`-` is stdin) and return the report."""
     rules, fixes = load_rules(rule_dirs)
-    analysis = Analysis(rules, fixes)
+    rules = select_rules(rules, select or [], ignore or [])
+    analysis = Analysis(rules, fixes, lang)
+    # gunicorn.conf.py first: command-line flags (render.yaml startCommand) override it
+    for config_file in sorted(config_files or [], key=lambda p: p.suffix != ".py"):
+        analysis.configuration.read_file(config_file)
     for path in paths:
         for line in read_lines(path):
             analysis.feed_line(line)

@@ -15,6 +15,8 @@ import typer
 
 from diagnoser import __version__
 from diagnoser.analysis import analyze_paths
+from diagnoser.config import ConfigError
+from diagnoser.i18n import default_lang
 from diagnoser.report import formatter
 from diagnoser.report.model import Report
 from diagnoser.rules import RuleError, Severity
@@ -35,6 +37,11 @@ app = typer.Typer(
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
+
+
+class Lang(StrEnum):
+    en = "en"
+    pt_BR = "pt-BR"
 
 
 class FailOn(StrEnum):
@@ -95,6 +102,31 @@ def analyze(
             "--rules", help="A directory of extra rule files (repeatable).", show_default=False
         ),
     ] = None,
+    config: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--config",
+            help="gunicorn.conf.py or render.yaml to read the current settings from "
+            "(parsed, never run; repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", help="Run only these rule ids (repeatable).", show_default=False),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", help="Skip these rule ids (repeatable).", show_default=False),
+    ] = None,
+    lang: Annotated[
+        Lang | None,
+        typer.Option(
+            "--lang",
+            help="Language of the report (default: from the locale, else en).",
+            show_default=False,
+        ),
+    ] = None,
     color: Annotated[
         bool | None,
         typer.Option("--color/--no-color", help="Force colours on or off.", show_default=False),
@@ -107,8 +139,11 @@ def analyze(
     inputs = paths or [STDIN]
     try:
         check_readable(inputs)
-        report = analyze_paths(inputs, rules)
-    except (InputError, RuleError) as exc:
+        language = lang.value if lang is not None else default_lang()
+        report = analyze_paths(
+            inputs, rules, lang=language, select=select, ignore=ignore, config_files=config
+        )
+    except (InputError, RuleError, ConfigError) as exc:
         fail(str(exc))
     formatter(output_format.value, color=color, width=width).write(report, sys.stdout)
     sys.stdout.flush()

@@ -45,7 +45,7 @@ def _within(first: Event, later: Event, span: float) -> bool:
     return -CLOCK_SLOP <= later.ts - first.ts <= span
 
 
-def _where_ok(where: Where, event: Event) -> bool:
+def where_ok(where: Where, event: Event) -> bool:
     for key, expected in where.items():
         actual = event.level if key == "level" else event.fields.get(key)
         if isinstance(expected, Compare):
@@ -63,10 +63,10 @@ def _where_ok(where: Where, event: Event) -> bool:
 
 
 def _step_ok(step: Step | Absent, event: Event) -> bool:
-    if event.kind in step.event and _where_ok(step.where, event):
+    if event.kind in step.event and where_ok(step.where, event):
         return True
     if isinstance(step, Step):
-        return any(event.kind in alt.event and _where_ok(alt.where, event) for alt in step.any)
+        return any(event.kind in alt.event and where_ok(alt.where, event) for alt in step.any)
     return False
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from diagnoser.engine import Occurrence
-from diagnoser.events import Event
+from typing import Protocol
+
+from diagnoser.events import Event, Kind
 from diagnoser.report.model import Evidence, FindingOut, FixOut, WorkerId
-from diagnoser.rules import Fix, Rule
+from diagnoser.rules import Fix, Rule, Where
 
 MAX_EVIDENCE = 40
 _PLACEHOLDER = re.compile(r"\{(\w+)(?:\|([^{}]*))?\}")
@@ -95,26 +97,72 @@ def _drop_superseded(occurrences: Iterable[Occurrence]) -> list[Occurrence]:
     ]
 
 
+class Seen(Protocol):
+    """What the whole input showed: used to weigh evidence for and against a cause."""
+
+    def __call__(self, kinds: list[Kind], where: Where, instances: set[str]) -> bool: ...
+
+
+def _never(kinds: list[Kind], where: Where, instances: set[str]) -> bool:
+    return False
+
+
 def build_findings(
     occurrences: Iterable[Occurrence],
     fixes: dict[str, Fix],
     multiple_inputs: bool = False,
     extra_context: dict[str, str] | None = None,
+    *,
+    lang: str = "en",
+    seen: Seen = _never,
+    current: Callable[[str], str] | None = None,
 ) -> list[FindingOut]:
     """One finding per rule, most likely cause first.
 
     `extra_context` holds values measured over the whole input (request
-    percentiles, a suggested timeout) that any finding may quote.
+    percentiles, a suggested timeout) that any finding may quote; `seen` tells
+    whether the input showed some event, for the rules' differential evidence.
     """
     by_rule: dict[str, list[Occurrence]] = {}
     for occurrence in _drop_superseded(occurrences):
         by_rule.setdefault(occurrence.rule.id, []).append(occurrence)
     findings = [
-        finding_for(group[0].rule, group, fixes, multiple_inputs, extra_context)
+        finding_for(
+            group[0].rule, group, fixes, multiple_inputs, extra_context, lang, seen, current
+        )
         for group in by_rule.values()
     ]
     findings.sort(key=lambda f: (-f.severity.rank, -f.confidence, -f.occurrences, f.rule))
     return findings
+
+
+def _times(count: int, lang: str) -> str:
+    if lang == "pt-BR":
+        return "uma vez" if count == 1 else f"{count} vezes"
+    return "once" if count == 1 else f"{count} times"
+
+
+def _fix_out(
+    fix: Fix, ctx: dict[str, str], lang: str, current: Callable[[str], str] | None
+) -> FixOut:
+    words = fix.i18n.get(lang) if lang != "en" else None  # type: ignore[call-overload]
+    title = words.title if words else fix.title
+    caveat = (words.caveat if words else fix.caveat) if fix.caveat else ""
+    return FixOut(
+        id=fix.id,
+        title=render(title, ctx),
+        file=fix.file,
+        snippet=render(fix.snippet, ctx),
+        runbook_section=fix.runbook_section,
+        caveat=render(caveat, ctx),
+        current=current(fix.setting) if current is not None and fix.setting else "",
+    )
+
+
+def _instances(occurrences: list[Occurrence]) -> set[str]:
+    return {
+        event.instance or event.source for occurrence in occurrences for event in occurrence.events
+    }
 
 
 def finding_for(
@@ -123,34 +171,48 @@ def finding_for(
     fixes: dict[str, Fix],
     multiple_inputs: bool,
     extra_context: dict[str, str] | None = None,
+    lang: str = "en",
+    seen: Seen = _never,
+    current: Callable[[str], str] | None = None,
 ) -> FindingOut:
     ctx = {**(extra_context or {}), **_context(occurrences)}
+    ctx["times"] = _times(len(occurrences), lang)
     settled = any(o.settled for o in occurrences)
-    confidence = rule.confidence if settled else round(rule.confidence * 0.85, 3)
+    confidence = rule.confidence if settled else rule.confidence * 0.85
+    speaks_for: list[str] = []
+    against: list[str] = []
+    instances = _instances(occurrences)
+    for item in rule.differential:
+        present = seen(item.event, item.where, instances)
+        if present != (item.when == "present"):
+            continue
+        words = item.i18n.get(lang) if lang != "en" else None  # type: ignore[call-overload]
+        text = render(words.text if words else item.text, ctx)
+        if item.says == "for":
+            speaks_for.append(text)
+            confidence += item.weight
+        else:
+            against.append(text)
+            confidence -= item.weight
     evidence, omitted = _evidence(occurrences, multiple_inputs)
+    words = rule.i18n.get(lang) if lang != "en" else None  # type: ignore[call-overload]
     fix = fixes.get(rule.fix) if rule.fix else None
     return FindingOut(
         rule=rule.id,
         cause=rule.cause,
         severity=rule.severity,
-        confidence=confidence,
-        title=render(rule.title, ctx),
-        explanation=render(rule.explanation, ctx).strip(),
+        confidence=round(min(1.0, max(0.05, confidence)), 3),
+        title=render(words.title if words else rule.title, ctx),
+        explanation=render(words.explanation if words else rule.explanation, ctx).strip(),
         settled=settled,
         occurrences=len(occurrences),
         workers=_workers(occurrences),
         evidence=evidence,
         evidence_omitted=omitted,
-        fix=None
-        if fix is None
-        else FixOut(
-            id=fix.id,
-            title=render(fix.title, ctx),
-            file=fix.file,
-            snippet=render(fix.snippet, ctx),
-            runbook_section=fix.runbook_section,
-            caveat=render(fix.caveat, ctx),
-        ),
+        fix=None if fix is None else _fix_out(fix, ctx, lang, current),
+        also=[_fix_out(fixes[name], ctx, lang, current) for name in rule.also if name in fixes],
+        for_=speaks_for,
+        against=against,
     )
 
 

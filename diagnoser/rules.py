@@ -189,6 +189,26 @@ class Example(_Strict):
     note: str = ""
 
 
+class DifferentialText(_Strict):
+    text: str
+
+
+class Differential(_Strict):
+    """Evidence that speaks for or against a rule's cause, looked for in the whole input.
+
+    `when = "present"`: some event of `event` (with `where`) was seen on the
+    finding's instances; `"absent"`: none was. `weight` moves the confidence.
+    """
+
+    when: Literal["present", "absent"]
+    event: Kinds
+    where: Where = Field(default_factory=dict)
+    says: Literal["for", "against"]
+    text: str
+    weight: float = Field(default=0.05, ge=0, le=0.5)
+    i18n: dict[Literal["pt-BR"], DifferentialText] = Field(default_factory=dict)
+
+
 class RuleText(_Strict):
     """A rule's words in another language (`[i18n.pt-BR]`); placeholders as in English."""
 
@@ -216,8 +236,10 @@ class Rule(_Strict):
     title: str
     explanation: str
     fix: str | None = None
+    also: list[str] = Field(default_factory=list)  # further fixes worth applying
     supersedes: list[str] = Field(default_factory=list)
     match: Match
+    differential: list[Differential] = Field(default_factory=list)
     # self-documentation (ruff-style): what it detects, why, the fix in words
     what: str = ""
     why: str = ""
@@ -233,6 +255,7 @@ class Fix(_Strict):
     snippet: str
     runbook_section: str
     caveat: str = ""
+    setting: str = ""  # the Gunicorn setting it changes, to show its current value
     i18n: dict[Literal["pt-BR"], FixText] = Field(default_factory=dict)
 
 
@@ -299,6 +322,9 @@ def load_rules(extra_dirs: list[Path] | None = None) -> tuple[list[Rule], dict[s
             rule = load_rule(path)
             if rule.fix is not None and rule.fix not in fixes:
                 raise RuleError(f"{path}: field 'fix': no fix named {rule.fix!r} in fixes.toml")
+            for extra in rule.also:
+                if extra not in fixes:
+                    raise RuleError(f"{path}: field 'also': no fix named {extra!r} in fixes.toml")
             if rule.id in rules and directory == base:
                 raise RuleError(
                     f"{path}: field 'id': {rule.id!r} is already used by {rules[rule.id].path}"

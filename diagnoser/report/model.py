@@ -14,7 +14,7 @@ from diagnoser.rules import Cause, Severity
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class Evidence(_Model):
@@ -35,6 +35,9 @@ class FixOut(_Model):
     snippet: str
     runbook_section: str
     caveat: str = ""
+    current: str = Field(
+        default="", description="the value in force now and where it was read, when known"
+    )
 
 
 class FindingOut(_Model):
@@ -54,6 +57,16 @@ class FindingOut(_Model):
     evidence: list[Evidence]
     evidence_omitted: int = Field(default=0, description="evidence lines left out for length")
     fix: FixOut | None = None
+    also: list[FixOut] = Field(default_factory=list, description="further fixes worth applying")
+    for_: list[str] = Field(
+        default_factory=list,
+        alias="for",
+        serialization_alias="for",
+        description="evidence in the input that speaks for this cause",
+    )
+    against: list[str] = Field(
+        default_factory=list, description="evidence (or its absence) that speaks against it"
+    )
 
 
 class WorkerOut(_Model):
@@ -90,6 +103,11 @@ class GunicornOut(_Model):
     starts: int = 0
 
 
+class SettingOut(_Model):
+    value: str
+    source: str
+
+
 class TimelineOut(_Model):
     """Events per minute, by kind, for the post-mortem chart."""
 
@@ -111,4 +129,7 @@ class Report(_Model):
     workers: list[WorkerOut]
     workers_evicted: int = 0
     timeline: TimelineOut | None = None
+    configuration: dict[str, SettingOut] = Field(
+        default_factory=dict, description="settings in force, from the log and given files"
+    )
     lang: str = "en"
