@@ -10,12 +10,12 @@ import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
+from diagnoser.config import Configuration
 from diagnoser.correlate import Correlator
 from diagnoser.engine import Engine, Occurrence, where_ok
 from diagnoser.events import Event, Kind
 from diagnoser.findings import build_findings
 from diagnoser.recognizers import LineParser
-from diagnoser.config import Configuration
 from diagnoser.report.model import GunicornOut, LinesOut, Report, SettingOut, WorkerOut
 from diagnoser.rules import Fix, Rule, RuleError, Where, load_rules
 from diagnoser.sources import Line, read_lines

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-
-from diagnoser.engine import Occurrence
 from typing import Protocol
 
+from diagnoser.engine import Occurrence
 from diagnoser.events import Event, Kind
 from diagnoser.report.model import Evidence, FindingOut, FixOut, WorkerId
 from diagnoser.rules import Fix, Rule, Where
