@@ -14,7 +14,7 @@ from diagnoser.config import Configuration
 from diagnoser.correlate import Correlator
 from diagnoser.engine import Engine, Occurrence, where_ok
 from diagnoser.events import Event, Kind
-from diagnoser.findings import build_findings
+from diagnoser.findings import ANY_INSTANCE, build_findings
 from diagnoser.recognizers import LineParser
 from diagnoser.report.model import GunicornOut, LinesOut, Report, SettingOut, WorkerOut
 from diagnoser.rules import Fix, Rule, RuleError, Where, load_rules
@@ -144,6 +144,8 @@ class Analysis:
 
     def seen(self, kinds: list[Kind], where: Where, instances: set[str]) -> bool:
         """Whether the input showed an event of `kinds` matching `where` on `instances`."""
+        if ANY_INSTANCE in instances:
+            instances = set(self._samples)
         for instance in instances:
             samples = self._samples.get(instance, {})
             for kind in kinds:

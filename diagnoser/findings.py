@@ -158,10 +158,19 @@ def _fix_out(
     )
 
 
+ANY_INSTANCE = "*"
+
+
 def _instances(occurrences: list[Occurrence]) -> set[str]:
-    return {
-        event.instance or event.source for occurrence in occurrences for event in occurrence.events
-    }
+    """Where to look for differential evidence: the finding's instances, or anywhere
+    when its lines name no instance (bare lines can't be told apart from a platform's)."""
+    found: set[str] = set()
+    for occurrence in occurrences:
+        for event in occurrence.events:
+            if not event.instance:
+                return {ANY_INSTANCE}
+            found.add(event.instance)
+    return found
 
 
 def finding_for(

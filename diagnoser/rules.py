@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import regex as user_regex
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from diagnoser.events import Kind
@@ -53,6 +54,9 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         return {"critical": 3, "warning": 2, "info": 1}[self.value]
+
+
+REGEX_TIMEOUT = 0.05  # seconds a user-supplied pattern may take on one value
 
 
 class RuleError(Exception):
@@ -93,10 +97,31 @@ class Compare(BaseModel):
     lt: float | None = None
     lte: float | None = None
     contains: str | None = None
+    excludes: str | None = None
+    regex: str | None = None  # searched with a time limit: a bad pattern can't hang the run
+
+    @model_validator(mode="after")
+    def _compiles(self) -> Compare:
+        if self.regex is not None:
+            try:
+                user_regex.compile(self.regex)
+            except user_regex.error as exc:
+                raise ValueError(f"invalid regex {self.regex!r}: {exc}") from None
+        return self
 
     def test(self, actual: object) -> bool:
         if self.contains is not None and (actual is None or self.contains not in str(actual)):
             return False
+        if self.excludes is not None and actual is not None and self.excludes in str(actual):
+            return False
+        if self.regex is not None:
+            if actual is None:
+                return False
+            try:
+                if user_regex.search(self.regex, str(actual), timeout=REGEX_TIMEOUT) is None:
+                    return False
+            except TimeoutError:
+                return False
         bounds = (self.gt, self.gte, self.lt, self.lte)
         if all(b is None for b in bounds):
             return True

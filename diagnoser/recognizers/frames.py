@@ -12,6 +12,8 @@ from diagnoser.events import Frame
 # (family, path fragments). First family whose fragment appears in the innermost
 # matching frame wins, so more specific families come first.
 FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # the heartbeat itself (a slow disk under worker_tmp_dir stalls os.utime/fchmod)
+    ("heartbeat", ("gunicorn/workers/workertmp.py",)),
     (
         "idle_client",
         ("gunicorn/http/unreader.py", "gunicorn/http/parser.py", "gunicorn/http/message.py"),
@@ -61,7 +63,11 @@ CAUSE_OF_FAMILY = {
     "lock": "blocked_worker",
     "app": "slow_request",
     "idle_client": "slow_request",
+    "heartbeat": "heartbeat_stall",
+    "idle": "heartbeat_stall",
 }
+# An idle sync worker waits for connections here; a timeout while idle is a stalled heartbeat.
+IDLE_FUNCTIONS = frozenset({"wait", "accept", "run_for_one", "run_for_multiple"})
 
 
 def frame_family(frame: Frame) -> str | None:
@@ -74,6 +80,13 @@ def frame_family(frame: Frame) -> str | None:
 
 def classify(frames: list[Frame]) -> str:
     """The family of the innermost library frame under the app, or "app"."""
+    inner = [f for f in frames if f.function != "handle_abort"]
+    if (
+        inner
+        and "gunicorn/workers/sync.py" in inner[-1].file
+        and inner[-1].function in IDLE_FUNCTIONS
+    ):
+        return "idle"
     for frame in reversed(frames):
         if frame.function == "handle_abort":
             continue

@@ -1,0 +1,115 @@
+"""Findings: differential evidence, rule selection, user regexes with a time limit."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import RUNBOOK_LINES, analyze_text
+
+from diagnoser.analysis import select_rules
+from diagnoser.rules import Compare, RuleError, load_rules
+
+KILL_ONLY = RUNBOOK_LINES.splitlines()[2]
+KERNEL = "[ 5662.970139] Memory cgroup out of memory: Killed process 96 (gunicorn) total-vm:725396kB, anon-rss:601312kB, file-rss:0kB, shmem-rss:0kB"
+
+
+def test_unconfirmed_sigkill_says_what_speaks_against_it() -> None:
+    report = analyze_text(KILL_ONLY)
+    finding = next(f for f in report.findings if f.rule == "oom-kill")
+    assert finding.against and "No kernel or platform line confirms" in finding.against[0]
+    assert finding.confidence < 0.75  # lowered from the rule's base
+
+
+def test_confirmed_oom_ranks_memory_first_and_says_why() -> None:
+    report = analyze_text(KERNEL + "\n" + KILL_ONLY)
+    assert report.findings[0].cause.value == "oom_kill"
+    assert report.findings[0].rule == "kernel-oom"
+
+
+def test_timeout_with_memory_trouble_names_the_competing_cause() -> None:
+    report = analyze_text(
+        " Oct 16 08:37:11 live-app heroku/web.1: Error R14 (Memory quota exceeded)\n"
+        + RUNBOOK_LINES
+    )
+    timeout = next(f for f in report.findings if f.rule == "timeout-sigkill")
+    assert any("memory pressure" in text for text in timeout.against)
+    causes = [f.cause.value for f in report.findings]
+    assert "too_many_workers" in causes and "slow_request" in causes
+
+
+def test_select_and_ignore() -> None:
+    rules, _ = load_rules()
+    assert [r.id for r in select_rules(rules, ["oom-kill"], [])] == ["oom-kill"]
+    assert "oom-kill" not in {r.id for r in select_rules(rules, [], ["oom-kill"])}
+    with pytest.raises(RuleError, match=r"no rule named 'oom-kil' \(did you mean oom-kill\?\)"):
+        select_rules(rules, ["oom-kil"], [])
+
+
+def test_ignore_changes_the_report() -> None:
+    from typer.testing import CliRunner
+
+    from diagnoser.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["analyze", "-", "--ignore", "timeout-sigkill", "--ignore", "timeout-kill", "-f", "json"],
+        input=RUNBOOK_LINES,
+    )
+    assert '"timeout-sigkill"' not in result.stdout
+    assert result.exit_code == 0  # nothing at warning or above is left
+
+
+def test_user_regex_conditions_match() -> None:
+    assert Compare(regex=r"^gunicorn|python").test("python3")
+    assert not Compare(regex=r"^java$").test("python3")
+
+
+def test_a_catastrophic_user_regex_cannot_hang_the_run() -> None:
+    compare = Compare(regex=r"(x+x+)+y")
+    started = time.monotonic()
+    assert compare.test("x" * 3000) is False
+    assert time.monotonic() - started < 2
+
+
+def test_an_invalid_user_regex_is_a_rule_error(tmp_path: Path) -> None:
+    (tmp_path / "bad-regex.toml").write_text(
+        """
+id = "bad-regex"
+cause = "slow_request"
+severity = "warning"
+confidence = 0.5
+title = "t"
+explanation = "e"
+
+[match]
+type = "sequence"
+steps = [ { event = "access", where = { path = { regex = "([" } } } ]
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(RuleError, match=r"bad-regex.toml: field 'match.steps.0.where.path"):
+        load_rules([tmp_path])
+
+
+def test_user_regex_rule_runs(tmp_path: Path) -> None:
+    (tmp_path / "slow-report.toml").write_text(
+        """
+id = "slow-report"
+cause = "slow_request"
+severity = "warning"
+confidence = 0.5
+title = "report endpoint failed"
+explanation = "e"
+
+[match]
+type = "sequence"
+group_by = "global"
+steps = [ { event = "access", where = { path = { regex = "^/reports?/" }, status = 500 } } ]
+""",
+        encoding="utf-8",
+    )
+    log = '127.0.0.1 - - [30/Jul/2025:09:48:53 +0000] "GET /reports/export HTTP/1.1" 500 0 "-" "-"'
+    report = analyze_text(log, rule_dirs=[tmp_path])
+    assert [f.rule for f in report.findings] == ["slow-report"]
