@@ -22,6 +22,9 @@ from diagnoser.sources import Line, read_lines
 from diagnoser.stats import RequestStats
 
 SAMPLES_PER_KIND = 16
+_STATS_KINDS = frozenset(
+    {Kind.CONFIG_DUMP, Kind.MEMORY_SAMPLE, Kind.PLATFORM_OOM, Kind.KERNEL_OOM, Kind.MEMORY_KILL}
+)
 _CONFIG_KINDS = frozenset({Kind.MASTER_START, Kind.USING_WORKER, Kind.CONFIG_DUMP, Kind.DEPLOY})
 
 
@@ -74,7 +77,7 @@ class Analysis:
             kept = samples.setdefault(event.kind, [])
             if len(kept) < SAMPLES_PER_KIND:
                 kept.append(event)
-            if "duration_ms" in event.fields or event.kind is Kind.CONFIG_DUMP:
+            if event.kind in _STATS_KINDS or "duration_ms" in event.fields:
                 self.stats.observe(event)
             fired.extend(self.engine.feed(event))
         return fired
@@ -96,7 +99,7 @@ class Analysis:
             self.engine.occurrences,
             self.fixes,
             multiple_inputs=len(self.inputs) > 1,
-            extra_context=self.stats.context(),
+            extra_context=self.stats.context(self._worker_count()),
             lang=self.lang,
             seen=self.seen,
             current=self._current,
@@ -137,6 +140,10 @@ class Analysis:
                 for name, setting in sorted(self.configuration.settings.items())
             },
         )
+
+    def _worker_count(self) -> int | None:
+        value = self.configuration.current("workers").value
+        return int(value) if value.isdigit() else None
 
     def _current(self, setting: str) -> str:
         found = self.configuration.current(setting)

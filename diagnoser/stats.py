@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 
 from diagnoser.events import Event, Kind
 
+_MEMORY_KINDS = frozenset(
+    {Kind.MEMORY_SAMPLE, Kind.PLATFORM_OOM, Kind.KERNEL_OOM, Kind.MEMORY_KILL}
+)
+
 MAX_SAMPLES = 100_000  # durations kept for percentiles (a reservoir would be exact enough)
 DEFAULT_TIMEOUT_S = 30  # Gunicorn's default `timeout`
 
@@ -22,9 +26,16 @@ class RequestStats:
     slowest_by_path: dict[str, int] = field(default_factory=dict)
     count: int = 0
     configured_timeout: float | None = None
+    memory_limit_mb: float | None = None  # the instance's memory (quota or plan)
+    memory_used_mb: float | None = None  # the highest total seen
+    process_rss_mb: float | None = None  # the largest single process the kernel killed
 
     def observe(self, event: Event) -> None:
-        """Take the duration of a request line, and the timeout of a config dump."""
+        """Take request durations, memory figures, and the timeout of a config dump."""
+        fields = event.fields
+        if event.kind in _MEMORY_KINDS:
+            self._memory(fields)
+            return
         if event.kind is Kind.CONFIG_DUMP:
             timeout = event.fields.get("timeout")
             if isinstance(timeout, int | float) and timeout > 0:
@@ -45,6 +56,31 @@ class RequestStats:
                     fastest = min(self.slowest_by_path, key=self.slowest_by_path.__getitem__)
                     del self.slowest_by_path[fastest]
 
+    def _memory(self, fields: dict[str, str | int | float]) -> None:
+        limit = fields.get("limit_mb") or fields.get("quota_mb")
+        used = fields.get("mem_mb") or fields.get("used_mb")
+        percent = fields.get("percent")
+        if isinstance(used, int | float) and isinstance(percent, int | float) and percent > 0:
+            limit = limit or used * 100 / percent
+        if isinstance(limit, int | float) and limit > 0:
+            self.memory_limit_mb = float(limit)
+        if isinstance(used, int | float):
+            self.memory_used_mb = max(self.memory_used_mb or 0.0, float(used))
+        rss = fields.get("anon_rss_kb")
+        if isinstance(rss, int | float):
+            self.process_rss_mb = max(self.process_rss_mb or 0.0, rss / 1024)
+
+    def suggested_workers(self, workers: int | None) -> int | None:
+        """Workers that fit in 80% of the instance's memory, from the figures seen."""
+        if self.memory_limit_mb is None:
+            return None
+        per_worker = self.process_rss_mb
+        if per_worker is None and self.memory_used_mb is not None and workers:
+            per_worker = self.memory_used_mb / workers
+        if not per_worker:
+            return None
+        return max(1, int(self.memory_limit_mb * 0.8 // per_worker))
+
     def percentile(self, q: float) -> int | None:
         if not self.durations_ms:
             return None
@@ -63,11 +99,17 @@ class RequestStats:
         seconds = p99 / 1000 * 1.5
         return max(DEFAULT_TIMEOUT_S, int(math.ceil(seconds / 10) * 10))
 
-    def context(self) -> dict[str, str]:
+    def context(self, workers: int | None = None) -> dict[str, str]:
         """Values findings may quote."""
+        ctx: dict[str, str] = {}
+        if self.memory_limit_mb is not None:
+            ctx["memory_limit_mb"] = f"{self.memory_limit_mb:.0f}"
+        suggested = self.suggested_workers(workers)
+        if suggested is not None:
+            ctx["suggested_workers"] = str(suggested)
         if not self.durations_ms:
-            return {}
-        ctx = {
+            return ctx
+        ctx |= {
             "requests_timed": str(self.count),
             "p50_ms": str(self.percentile(0.50)),
             "p95_ms": str(self.percentile(0.95)),

@@ -113,3 +113,21 @@ steps = [ { event = "access", where = { path = { regex = "^/reports?/" }, status
     log = '127.0.0.1 - - [30/Jul/2025:09:48:53 +0000] "GET /reports/export HTTP/1.1" 500 0 "-" "-"'
     report = analyze_text(log, rule_dirs=[tmp_path])
     assert [f.rule for f in report.findings] == ["slow-report"]
+
+
+def test_fix_values_come_from_the_evidence() -> None:
+    text = "\n".join(
+        [
+            '{"loglevel": "info", "workers": 3, "bind": "0.0.0.0:80", "timeout": 30}',
+            "2021-11-28T04:27:40.493997+00:00 heroku[web.1]: Process running mem=549M(107.4%)",
+            "2021-11-28T04:27:40.496966+00:00 heroku[web.1]: Error R14 (Memory quota exceeded)",
+            '2025-08-19T14:38:25Z clientIP="187.115.194.5" requestID="e0" responseTimeMS=28557 responseBytes=1217 userAgent="x"',
+        ]
+    )
+    report = analyze_text(text)
+    memory = next(f for f in report.findings if f.rule == "memory-pressure")
+    # 549 MB is 107.4% of a 511 MB quota; 3 workers of ~183 MB: 2 fit in 80% of it
+    assert memory.fix is not None and memory.fix.snippet.startswith("workers = 2 ")
+    slow = next(f for f in report.findings if f.rule == "slow-requests")
+    # one request of 28.6 s: 1.5 x p99 rounded up to 10 s
+    assert slow.fix is not None and slow.fix.snippet.startswith("timeout = 50 ")
