@@ -103,6 +103,7 @@ class Analysis:
             lang=self.lang,
             seen=self.seen,
             current=self._current,
+            dropped=self.engine.dropped,
         )
         workers = [
             WorkerOut(

@@ -85,7 +85,7 @@ class Correlator:
 
     HISTORY = 64  # events kept per worker for rules that look back
 
-    def __init__(self, max_workers: int = 100_000) -> None:
+    def __init__(self, max_workers: int = 20_000) -> None:
         self.workers: OrderedDict[tuple[str, int], Worker] = OrderedDict()
         self.retired: deque[Worker] = deque()
         self.instances: dict[str, Instance] = {}
@@ -136,6 +136,8 @@ class Correlator:
             worker = None
         if worker is None:
             worker = self._new_worker(key, event)
+        else:
+            self.workers.move_to_end(key)  # least recently active workers are evicted first
         event.worker = worker.ref
         self._update(worker, event)
 
@@ -159,9 +161,7 @@ class Correlator:
         worker = Worker(WorkerRef(key[0], key[1], generation), event.source, event.line)
         self.workers[key] = worker
         if len(self.workers) > self.max_workers:
-            _, oldest = self.workers.popitem(last=False)
-            self.evicted += 1
-            del oldest
+            self._retire(next(iter(self.workers)))
         return worker
 
     def _retire(self, key: tuple[str, int]) -> None:

@@ -16,6 +16,7 @@ from diagnoser.rules import Absent, Compare, Rule, Step, Where
 
 CLOCK_SLOP = 2.0  # seconds: lines of one second may arrive slightly out of order
 MAX_GROUPS = 200_000  # bound on partial matches kept at once (oldest dropped first)
+MAX_OCCURRENCES_PER_RULE = 200
 
 
 @dataclass(slots=True)
@@ -77,6 +78,12 @@ class Engine:
         self.rules = rules
         self.correlator = correlator
         self.occurrences: list[Occurrence] = []
+        # Occurrences kept per rule are bounded (the first ones carry the evidence);
+        # the rest are only counted, so a run of days stays within memory.
+        self.kept: dict[str, int] = {}
+        self.dropped: dict[str, int] = {}
+        # Sequences that reached `provisional_after` but not their end (live mode).
+        self.pending: dict[int, Occurrence] = {}
         self._by_kind: dict[Kind, list[Rule]] = {}
         for rule in rules:
             kinds = {k for step in rule.match.steps for k in step.kinds} | set(rule.match.evidence)
@@ -109,9 +116,17 @@ class Engine:
             else:
                 occurrence = self._sequence(rule, group, event)
             if occurrence is not None:
-                self.occurrences.append(occurrence)
+                self._keep(occurrence)
                 fired.append(occurrence)
         return fired
+
+    def _keep(self, occurrence: Occurrence) -> None:
+        rule_id = occurrence.rule.id
+        if self.kept.get(rule_id, 0) >= MAX_OCCURRENCES_PER_RULE:
+            self.dropped[rule_id] = self.dropped.get(rule_id, 0) + 1
+            return
+        self.kept[rule_id] = self.kept.get(rule_id, 0) + 1
+        self.occurrences.append(occurrence)
 
     def finish(self) -> list[Occurrence]:
         """End of input: sequences that reached `provisional_after` stand, unsettled."""
@@ -131,9 +146,10 @@ class Engine:
                         partial.events[0],
                         settled=False,
                     )
-                    self.occurrences.append(occurrence)
+                    self._keep(occurrence)
                     fired.append(occurrence)
         self._partials.clear()
+        self.pending.clear()
         return fired
 
     # -- matching -----------------------------------------------------------------
@@ -157,7 +173,9 @@ class Engine:
                 partials = self._partials[key] = []
                 if len(self._partials) > MAX_GROUPS:
                     self._partials.popitem(last=False)
-            partials.append(_Partial([event]))
+            partial = _Partial([event])
+            partials.append(partial)
+            self._track(rule, group, partial)
             return None
         if self._attach(rule, key, event):
             return None
@@ -168,16 +186,29 @@ class Engine:
         for partial in list(partials):
             if not _within(partial.events[0], event, span):
                 partials.remove(partial)
+                self.pending.pop(id(partial), None)
                 continue
             if _step_ok(steps[len(partial.events)], event):
                 partial.events.append(event)
                 if len(partial.events) == len(steps):
                     partials.remove(partial)
+                    self.pending.pop(id(partial), None)
                     if not partials:
                         del self._partials[key]
                     return self._fire(rule, group, partial.events)
+                self._track(rule, group, partial)
                 return None
         return None
+
+    def _track(self, rule: Rule, group: Hashable, partial: _Partial) -> None:
+        """A partial match far enough to be shown, unsettled, while it waits."""
+        needed = rule.match.provisional_after
+        if needed is not None and len(partial.events) >= needed:
+            self.pending[id(partial)] = Occurrence(
+                rule, group, list(partial.events), partial.events[0], settled=False
+            )
+            if len(self.pending) > MAX_GROUPS:
+                self.pending.pop(next(iter(self.pending)))
 
     def _count(self, rule: Rule, group: Hashable, event: Event) -> Occurrence | None:
         key = (rule.id, group)

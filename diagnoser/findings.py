@@ -115,6 +115,7 @@ def build_findings(
     lang: str = "en",
     seen: Seen = _never,
     current: Callable[[str], str] | None = None,
+    dropped: dict[str, int] | None = None,
 ) -> list[FindingOut]:
     """One finding per rule, most likely cause first.
 
@@ -131,6 +132,9 @@ def build_findings(
         )
         for group in by_rule.values()
     ]
+    for finding in findings:
+        # occurrences past the per-rule bound were counted, not kept
+        finding.occurrences += (dropped or {}).get(finding.rule, 0)
     findings.sort(key=lambda f: (-f.severity.rank, -f.confidence, -f.occurrences, f.rule))
     return findings
 
