@@ -15,7 +15,8 @@ from diagnoser.events import Event, Kind
 from diagnoser.rules import Absent, Compare, Rule, Step, Where
 
 CLOCK_SLOP = 2.0  # seconds: lines of one second may arrive slightly out of order
-MAX_GROUPS = 200_000  # bound on partial matches kept at once (oldest dropped first)
+MAX_GROUPS = 50_000  # bound on partial matches kept at once (oldest dropped first)
+PRUNE_EVERY = 10_000  # events between sweeps of expired matches
 MAX_OCCURRENCES_PER_RULE = 200
 
 
@@ -93,6 +94,9 @@ class Engine:
         self._open: OrderedDict[tuple[str, Hashable], Occurrence] = OrderedDict()
         self._counts: OrderedDict[tuple[str, Hashable], deque[Event]] = OrderedDict()
         self._instance_history: dict[str, deque[Event]] = {}
+        self._fed = 0
+        self._now: float | None = None  # the latest timestamp seen
+        self._rules_by_id = {rule.id: rule for rule in rules}
 
     # -- public -----------------------------------------------------------------
 
@@ -103,6 +107,11 @@ class Engine:
         if history is None:
             history = self._instance_history[instance] = deque(maxlen=512)
         history.append(event)
+        self._fed += 1
+        if event.ts is not None:
+            self._now = event.ts
+        if self._fed % PRUNE_EVERY == 0:
+            self._prune()
         rules = self._by_kind.get(event.kind)
         if not rules:
             return []
@@ -138,15 +147,8 @@ class Engine:
             if needed is None:
                 continue
             for partial in partials:
-                if len(partial.events) >= needed and self._absence_ok(rule, partial.events[-1]):
-                    occurrence = Occurrence(
-                        rule,
-                        group,
-                        self._with_context(rule, partial.events),
-                        partial.events[0],
-                        settled=False,
-                    )
-                    self._keep(occurrence)
+                occurrence = self._settle_unfinished(rule, group, partial)
+                if occurrence is not None:
                     fired.append(occurrence)
         self._partials.clear()
         self.pending.clear()
@@ -187,6 +189,7 @@ class Engine:
             if not _within(partial.events[0], event, span):
                 partials.remove(partial)
                 self.pending.pop(id(partial), None)
+                self._settle_unfinished(rule, group, partial)
                 continue
             if _step_ok(steps[len(partial.events)], event):
                 partial.events.append(event)
@@ -199,6 +202,48 @@ class Engine:
                 self._track(rule, group, partial)
                 return None
         return None
+
+    def _prune(self) -> None:
+        """Forget open occurrences and partial matches whose time span has passed.
+
+        Groups that never see another event (a dead worker) would otherwise be
+        kept until the size bound; both dicts are in insertion order, oldest first.
+        """
+        now = self._now
+        if now is None:
+            return
+        while self._open:
+            key, occurrence = next(iter(self._open.items()))
+            first = occurrence.events[0].ts
+            if first is None or now - first <= occurrence.rule.match.timespan:
+                break
+            del self._open[key]
+        for key in list(self._partials)[:PRUNE_EVERY]:
+            partials = self._partials[key]
+            span = self._rules_by_id[key[0]].match.timespan
+            alive = [p for p in partials if p.events[0].ts is None or now - p.events[0].ts <= span]
+            if alive:
+                self._partials[key] = alive
+                continue
+            del self._partials[key]
+            for partial in partials:
+                self.pending.pop(id(partial), None)
+                self._settle_unfinished(self._rules_by_id[key[0]], key[1], partial)
+
+    def _settle_unfinished(
+        self, rule: Rule, group: Hashable, partial: _Partial
+    ) -> Occurrence | None:
+        """A sequence whose end never came stands, unsettled, if it got far enough."""
+        needed = rule.match.provisional_after
+        if needed is None or len(partial.events) < needed:
+            return None
+        if not self._absence_ok(rule, partial.events[-1]):
+            return None
+        occurrence = Occurrence(
+            rule, group, self._with_context(rule, partial.events), partial.events[0], settled=False
+        )
+        self._keep(occurrence)
+        return occurrence
 
     def _track(self, rule: Rule, group: Hashable, partial: _Partial) -> None:
         """A partial match far enough to be shown, unsettled, while it waits."""
