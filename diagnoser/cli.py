@@ -21,6 +21,7 @@ from diagnoser.report import formatter
 from diagnoser.report.model import Report
 from diagnoser.rules import RuleError, Severity
 from diagnoser.sources import STDIN, InputError, check_readable
+from diagnoser.watch import run_watch
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -147,6 +148,98 @@ def analyze(
         fail(str(exc))
     formatter(output_format.value, color=color, width=width).write(report, sys.stdout)
     sys.stdout.flush()
+    raise typer.Exit(exit_code(report, fail_on))
+
+
+class WatchFormat(StrEnum):
+    auto = "auto"
+    text = "text"
+    jsonl = "jsonl"
+
+
+@app.command()
+def watch(
+    path: Annotated[
+        str,
+        typer.Argument(help="A log file, or '-' for standard input (default).", show_default=False),
+    ] = STDIN,
+    follow: Annotated[
+        Path | None,
+        typer.Option(
+            "--follow",
+            help="Follow this file like tail -F: read on across truncation and rotation.",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        WatchFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="auto: the live view on a terminal, JSON lines when piped.",
+        ),
+    ] = WatchFormat.auto,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(help="Exit 1 when a finding at this severity or above was found."),
+    ] = FailOn.warning,
+    rules: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--rules", help="A directory of extra rule files (repeatable).", show_default=False
+        ),
+    ] = None,
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", help="Run only these rule ids (repeatable).", show_default=False),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", help="Skip these rule ids (repeatable).", show_default=False),
+    ] = None,
+    lang: Annotated[
+        Lang | None,
+        typer.Option(
+            "--lang", help="Language of the report (default: from the locale).", show_default=False
+        ),
+    ] = None,
+    config: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--config",
+            help="gunicorn.conf.py or render.yaml (parsed, never run).",
+            show_default=False,
+        ),
+    ] = None,
+    color: Annotated[
+        bool | None,
+        typer.Option("--color/--no-color", help="Force colours on or off.", show_default=False),
+    ] = None,
+    width: Annotated[
+        int | None, typer.Option(help="View width in columns.", show_default=False)
+    ] = None,
+) -> None:
+    """Watch a live stream (`render logs --tail | diagnoser watch`): findings as lines arrive."""
+    jsonl = output_format is WatchFormat.jsonl or (
+        output_format is WatchFormat.auto and not sys.stdout.isatty()
+    )
+    source = str(follow) if follow is not None else path
+    try:
+        report = run_watch(
+            source,
+            follow=follow is not None,
+            jsonl=jsonl,
+            out=sys.stdout,
+            rule_dirs=rules,
+            select=select,
+            ignore=ignore,
+            lang=lang.value if lang is not None else default_lang(),
+            config_files=config,
+            color=color,
+            width=width,
+        )
+    except (InputError, RuleError, ConfigError) as exc:
+        fail(str(exc))
     raise typer.Exit(exit_code(report, fail_on))
 
 

@@ -63,6 +63,7 @@ class Worker:
     requests: int = 0
     events: int = 0
     last_event: str = ""
+    first_ts: float | None = None
     last_ts: float | None = None
     abort_frame: str = ""
     stuck_in: str = ""
@@ -159,6 +160,7 @@ class Correlator:
         generation = self._generation.get(key, -1) + 1
         self._generation[key] = generation
         worker = Worker(WorkerRef(key[0], key[1], generation), event.source, event.line)
+        worker.first_ts = event.ts
         self.workers[key] = worker
         if len(self.workers) > self.max_workers:
             self._retire(next(iter(self.workers)))

@@ -1,0 +1,127 @@
+"""Live sources: lines as they arrive from a pipe, or from a file followed like `tail -F`.
+
+Unlike `sources.read_lines`, these never wait for more than `poll` seconds
+without giving control back, so the live view keeps ticking, and a line that
+is complete but not yet newline-terminated (`render logs -o json --tail` leaves
+the last `}` of an object hanging until the next object arrives) is delivered
+at once.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+from collections.abc import Iterator
+from pathlib import Path
+
+from diagnoser.sources import InputError, Line
+
+CHUNK = 1 << 16
+# A lone closing brace at column 0 ends a pretty-printed JSON record: deliver it
+# even without its newline, which only comes with the next record.
+_HANGING = (b"}", b"}\r")
+
+
+class LineSplitter:
+    """Bytes in, numbered text lines out; keeps the unfinished tail."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.number = 0
+        self._tail = b""
+        self._hanging_sent = False
+
+    def feed(self, data: bytes) -> list[Line]:
+        if not data:
+            return []
+        buffer = self._tail + data
+        if self._hanging_sent:
+            # The `}` went out already: drop it, and the line end that completes it.
+            self._hanging_sent = False
+            buffer = buffer[1:]
+            if buffer.startswith(b"\r\n"):
+                buffer = buffer[2:]
+            elif buffer.startswith(b"\n"):
+                buffer = buffer[1:]
+        parts = buffer.split(b"\n")
+        self._tail = parts.pop()
+        lines = [self._line(raw.decode("utf-8", "replace").removesuffix("\r")) for raw in parts]
+        if self._tail in _HANGING:
+            lines.append(self._line("}"))
+            self._hanging_sent = True
+        return lines
+
+    def flush(self) -> list[Line]:
+        """End of input: the unterminated last line, if any."""
+        tail, self._tail = self._tail, b""
+        if self._hanging_sent:
+            tail = tail[1:]
+            self._hanging_sent = False
+        if not tail:
+            return []
+        return [self._line(tail.decode("utf-8", "replace").removesuffix("\r"))]
+
+    def _line(self, text: str) -> Line:
+        self.number += 1
+        return Line(self.source, self.number, text)
+
+
+def stream_lines(fd: int, source: str, poll: float = 0.1) -> Iterator[list[Line]]:
+    """Batches of lines from a pipe or terminal; an empty batch every `poll` seconds idle."""
+    splitter = LineSplitter(source)
+    while True:
+        ready, _, _ = select.select([fd], [], [], poll)
+        if not ready:
+            yield []
+            continue
+        try:
+            data = os.read(fd, CHUNK)
+        except OSError as exc:
+            raise InputError(f"{source}: read failed: {exc.strerror or exc}") from None
+        if not data:
+            rest = splitter.flush()
+            if rest:
+                yield rest
+            return
+        yield splitter.feed(data)
+
+
+def follow_lines(path: str, poll: float = 0.1) -> Iterator[list[Line]]:
+    """`tail -F`: read the file, then what is appended; reopen on rotation, restart on
+    truncation. Never ends by itself (the caller stops on Ctrl-C or a deadline)."""
+    splitter = LineSplitter(path)
+    handle = None
+    inode: int | None = None
+    position = 0
+    while True:
+        if handle is None:
+            try:
+                handle = Path(path).open("rb")  # noqa: SIM115 - kept open across iterations
+                inode = os.fstat(handle.fileno()).st_ino
+                position = 0
+            except FileNotFoundError:
+                yield []  # not there yet (or mid-rotation): keep waiting
+                continue
+            except OSError as exc:
+                raise InputError(f"{path}: {exc.strerror or exc}") from None
+        data = handle.read(CHUNK)
+        if data:
+            position += len(data)
+            yield splitter.feed(data)
+            continue
+        # At the end: has the file been truncated, or replaced by a new one?
+        try:
+            status = os.stat(path)
+        except FileNotFoundError:
+            status = None
+        if status is not None and status.st_ino != inode:
+            yield splitter.flush()
+            handle.close()
+            handle = None
+            continue
+        if status is not None and status.st_size < position:
+            handle.seek(0)
+            position = 0
+            continue
+        yield []
+        select.select([], [], [], poll)
