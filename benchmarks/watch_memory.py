@@ -24,11 +24,13 @@ def stream(total: int) -> Iterator[bytes]:
     batch: list[str] = []
     for i in range(total):
         second = i // 2000
-        ts = f"[2025-07-30 {10 + second // 3600 % 12:02d}:{second // 60 % 60:02d}:{second % 60:02d} +0000]"
+        hour, minute, sec = 10 + second // 3600 % 12, second // 60 % 60, second % 60
+        ts = f"[2025-07-30 {hour:02d}:{minute:02d}:{sec:02d} +0000]"
         r = i % 1000
         if r < 600:
             batch.append(
-                f'10.0.0.{i % 250} - - [30/Jul/2025:11:10:08 +0000] "GET /p/{i % 97} HTTP/1.1" 200 512 "-" "bench"'
+                f"10.0.0.{i % 250} - - [30/Jul/2025:11:10:08 +0000] "
+                f'"GET /p/{i % 97} HTTP/1.1" 200 512 "-" "bench"'
             )
         elif r < 900:
             batch.append(f"{ts} [{pid}] [INFO] app message {i}")
@@ -97,7 +99,8 @@ def main() -> None:
     reader.join(timeout=10)
     elapsed = time.monotonic() - started
     print(
-        f"done: {sent:,} lines in {elapsed:.1f} s ({sent / elapsed:,.0f} lines/s), exit {child.returncode}"
+        f"done: {sent:,} lines in {elapsed:.1f} s ({sent / elapsed:,.0f} lines/s), "
+        f"exit {child.returncode}"
     )
 
 

@@ -10,13 +10,14 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import RUNBOOK_LINES, ROOT
+from conftest import ROOT, RUNBOOK_LINES
 
 from diagnoser.analysis import analyze_paths
 
 WATCH = [sys.executable, "-m", "diagnoser", "watch", "--format", "jsonl"]
 # a timeout, its outcome, a later SIGKILL from outside, and a boot failure
-STREAM = RUNBOOK_LINES.splitlines() + [
+STREAM = [
+    *RUNBOOK_LINES.splitlines(),
     "[2025-07-30 11:40:02 -0300] [85] [ERROR] Worker (pid:19) was sent SIGKILL! Perhaps out of memory?",
     "[2025-07-30 11:40:02 -0300] [23] [INFO] Booting worker with pid: 23",
 ]
