@@ -31,14 +31,16 @@ _CONFIG_KINDS = frozenset({Kind.MASTER_START, Kind.USING_WORKER, Kind.CONFIG_DUM
 class Analysis:
     """One diagnosis run. Feed it lines; ask it for the report at any time."""
 
-    def __init__(self, rules: list[Rule], fixes: dict[str, Fix], lang: str = "en") -> None:
+    def __init__(
+        self, rules: list[Rule], fixes: dict[str, Fix], lang: str = "en", max_retired: int = 20_000
+    ) -> None:
         self.rules = rules
         self.fixes = fixes
         self.lang = lang
         self.configuration = Configuration()
         # a few events of each kind per instance, for the rules' differential evidence
         self._samples: dict[str, dict[Kind, list[Event]]] = {}
-        self.correlator = Correlator()
+        self.correlator = Correlator(max_retired=max_retired)
         self.engine = Engine(rules, self.correlator)
         self.inputs: list[str] = []
         self.stats = RequestStats()

@@ -86,11 +86,12 @@ class Correlator:
 
     HISTORY = 64  # events kept per worker for rules that look back
 
-    def __init__(self, max_workers: int = 20_000) -> None:
+    def __init__(self, max_workers: int = 20_000, max_retired: int = 20_000) -> None:
         self.workers: OrderedDict[tuple[str, int], Worker] = OrderedDict()
         self.retired: deque[Worker] = deque()
         self.instances: dict[str, Instance] = {}
         self.max_workers = max_workers
+        self.max_retired = max_retired
         self.evicted = 0
         self._generation: dict[tuple[str, int], int] = {}
 
@@ -159,6 +160,9 @@ class Correlator:
     def _new_worker(self, key: tuple[str, int], event: Event) -> Worker:
         generation = self._generation.get(key, -1) + 1
         self._generation[key] = generation
+        if len(self._generation) > 2 * (self.max_workers + self.max_retired):
+            # Forget life numbers of pids long gone; a reused pid then counts from 0.
+            self._generation = {k: v for k, v in self._generation.items() if k in self.workers}
         worker = Worker(WorkerRef(key[0], key[1], generation), event.source, event.line)
         worker.first_ts = event.ts
         self.workers[key] = worker
@@ -172,7 +176,7 @@ class Correlator:
             worker.state = "lost" if worker.state != "exiting" else "exited"
         worker.history = []
         self.retired.append(worker)
-        if len(self.retired) > self.max_workers:
+        if len(self.retired) > self.max_retired:
             self.retired.popleft()
             self.evicted += 1
 

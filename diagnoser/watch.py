@@ -26,6 +26,9 @@ from diagnoser.rules import load_rules
 from diagnoser.sources import STDIN, InputError, Line
 
 
+WATCH_RETIRED = 1_000
+
+
 def _batches(path: str, follow: bool, poll: float) -> Iterator[list[Line]]:
     if follow:
         yield from follow_lines(path, poll)
@@ -60,7 +63,10 @@ def run_watch(
 ) -> Report:
     """Watch one input until it ends (or Ctrl-C); return the final report."""
     rules, fixes = load_rules(rule_dirs)
-    analysis = Analysis(select_rules(rules, select or [], ignore or []), fixes, lang)
+    # A watch may run for days: keep fewer finished workers than a one-off analysis.
+    analysis = Analysis(
+        select_rules(rules, select or [], ignore or []), fixes, lang, max_retired=WATCH_RETIRED
+    )
     for config_file in sorted(config_files or [], key=lambda p: p.suffix != ".py"):
         analysis.configuration.read_file(config_file)
     if path != STDIN and not follow and Path(path).is_dir():

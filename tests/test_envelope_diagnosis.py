@@ -22,7 +22,8 @@ ISO = [t.replace(" ", "T") for t in UTC]
 
 def wrap(template: str) -> str:
     return "\n".join(
-        template.format(line=line, utc=utc, iso=iso) for line, utc, iso in zip(BARE, UTC, ISO, strict=True)
+        template.format(line=line, utc=utc, iso=iso)
+        for line, utc, iso in zip(BARE, UTC, ISO, strict=True)
     )
 
 
