@@ -23,22 +23,35 @@ STREAM = [
 ]
 
 
+FIRST_RECORD_AT: list[float] = []
+_PENDING: dict[int, bytes] = {}
+
+
 def read_records(proc: subprocess.Popen[str], timeout: float) -> list[dict[str, object]]:
-    """JSON lines available on the child's stdout within `timeout` seconds."""
+    """JSON lines the child wrote within `timeout` seconds (read from the raw pipe, so
+    nothing sits unseen in a Python buffer)."""
     assert proc.stdout is not None
+    fd = proc.stdout.fileno()
     records: list[dict[str, object]] = []
+    FIRST_RECORD_AT.clear()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
         if not ready:
             break
-        line = proc.stdout.readline()
-        if not line:
+        data = os.read(fd, 65536)
+        if not data:
             break
-        records.append(json.loads(line))
-        if records[-1]["type"] == "summary":
+        buffer = _PENDING.get(fd, b"") + data
+        *lines, _PENDING[fd] = buffer.split(b"\n")
+        for line in lines:
+            records.append(json.loads(line))
+            if len(records) == 1:
+                FIRST_RECORD_AT.append(time.monotonic())
+        if records and records[-1]["type"] == "summary":
             break
-        deadline = min(deadline, time.monotonic() + 0.3)  # more may follow right after
+        if records:
+            deadline = min(deadline, time.monotonic() + 0.3)  # more may follow right after
     return records
 
 
@@ -48,15 +61,23 @@ def test_each_finding_arrives_before_the_next_line(tmp_path: Path) -> None:
     )
     assert proc.stdin is not None
     seen: list[list[tuple[object, object]]] = []
+    latencies: list[float] = []
     for line in STREAM:
+        written = time.monotonic()
         proc.stdin.write(line + "\n")
         proc.stdin.flush()
         records = read_records(proc, timeout=1.5)
+        if FIRST_RECORD_AT:
+            latencies.append(FIRST_RECORD_AT[0] - written)
         seen.append([(r["status"], r["finding"]["rule"]) for r in records])  # type: ignore[index]
         time.sleep(0.2)
     proc.stdin.close()
     final = read_records(proc, timeout=10)
     proc.wait(timeout=10)
+    # the first line also pays for the start-up (imports, rule loading)
+    print("finding latency after the deciding line (s):", [round(x, 3) for x in latencies])
+    # the target is 100 ms; shared CI machines get slack, the figure is printed
+    assert max(latencies[1:]) < 0.5
     assert seen[0] == [("provisional", "timeout-kill")]  # WORKER TIMEOUT: outcome pending
     assert seen[1] == [("updated", "timeout-kill")] or seen[1] == [("confirmed", "timeout-kill")]
     assert ("confirmed", "timeout-sigkill") in seen[2] and ("withdrawn", "timeout-kill") in seen[2]
