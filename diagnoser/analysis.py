@@ -32,7 +32,12 @@ class Analysis:
     """One diagnosis run. Feed it lines; ask it for the report at any time."""
 
     def __init__(
-        self, rules: list[Rule], fixes: dict[str, Fix], lang: str = "en", max_retired: int = 20_000
+        self,
+        rules: list[Rule],
+        fixes: dict[str, Fix],
+        lang: str = "en",
+        max_retired: int = 20_000,
+        max_workers: int = 20_000,
     ) -> None:
         self.rules = rules
         self.fixes = fixes
@@ -40,7 +45,7 @@ class Analysis:
         self.configuration = Configuration()
         # a few events of each kind per instance, for the rules' differential evidence
         self._samples: dict[str, dict[Kind, list[Event]]] = {}
-        self.correlator = Correlator(max_retired=max_retired)
+        self.correlator = Correlator(max_workers=max_workers, max_retired=max_retired)
         self.engine = Engine(rules, self.correlator)
         self.inputs: list[str] = []
         self.stats = RequestStats()

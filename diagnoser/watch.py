@@ -27,6 +27,9 @@ from diagnoser.sources import STDIN, InputError, Line
 
 
 WATCH_RETIRED = 1_000
+# Timelines kept for workers not yet known to be gone; the least recently active
+# (in practice dead workers whose pid never came back) are retired first.
+WATCH_WORKERS = 500
 
 
 def _batches(path: str, follow: bool, poll: float) -> Iterator[list[Line]]:
@@ -65,7 +68,11 @@ def run_watch(
     rules, fixes = load_rules(rule_dirs)
     # A watch may run for days: keep fewer finished workers than a one-off analysis.
     analysis = Analysis(
-        select_rules(rules, select or [], ignore or []), fixes, lang, max_retired=WATCH_RETIRED
+        select_rules(rules, select or [], ignore or []),
+        fixes,
+        lang,
+        max_retired=WATCH_RETIRED,
+        max_workers=WATCH_WORKERS,
     )
     for config_file in sorted(config_files or [], key=lambda p: p.suffix != ".py"):
         analysis.configuration.read_file(config_file)
