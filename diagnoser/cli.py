@@ -243,6 +243,11 @@ def watch(
     raise typer.Exit(exit_code(report, fail_on))
 
 
+from diagnoser.cli_rules import register as register_rule_commands  # noqa: E402
+
+register_rule_commands(app)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

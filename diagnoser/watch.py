@@ -25,7 +25,6 @@ from diagnoser.report.text import TextFormatter
 from diagnoser.rules import load_rules
 from diagnoser.sources import STDIN, InputError, Line
 
-
 WATCH_RETIRED = 1_000
 # Timelines kept for workers not yet known to be gone; the least recently active
 # (in practice dead workers whose pid never came back) are retired first.
