@@ -20,6 +20,7 @@ from diagnoser.report.model import GunicornOut, LinesOut, Report, SettingOut, Wo
 from diagnoser.rules import Fix, Rule, RuleError, Where, load_rules
 from diagnoser.sources import Line, read_lines
 from diagnoser.stats import RequestStats
+from diagnoser.timeline import Timeline
 
 SAMPLES_PER_KIND = 16
 _STATS_KINDS = frozenset(
@@ -49,6 +50,7 @@ class Analysis:
         self.engine = Engine(rules, self.correlator)
         self.inputs: list[str] = []
         self.stats = RequestStats()
+        self.timeline = Timeline()
         self._parsers: dict[str, LineParser] = {}
 
     def _parser(self, source: str) -> LineParser:
@@ -78,6 +80,7 @@ class Analysis:
         fired: list[Occurrence] = []
         for event in events:
             self.correlator.observe(event)
+            self.timeline.observe(event)
             if event.kind in _CONFIG_KINDS:
                 self.configuration.observe(event)
             samples = self._samples.setdefault(event.instance or event.source, {})
@@ -142,6 +145,7 @@ class Analysis:
             findings=findings,
             workers=workers,
             workers_evicted=self.correlator.evicted,
+            timeline=self.timeline.result(),
             lang=self.lang,
             configuration={
                 name: SettingOut(value=setting.value, source=setting.source)

@@ -38,6 +38,7 @@ app = typer.Typer(
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
+    markdown = "markdown"
 
 
 class Lang(StrEnum):
@@ -146,7 +147,8 @@ def analyze(
         )
     except (InputError, RuleError, ConfigError) as exc:
         fail(str(exc))
-    formatter(output_format.value, color=color, width=width).write(report, sys.stdout)
+    report_formatter = formatter(output_format.value, color=color, width=width, lang=language)
+    report_formatter.write(report, sys.stdout)
     sys.stdout.flush()
     raise typer.Exit(exit_code(report, fail_on))
 

@@ -14,8 +14,10 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from diagnoser.report.model import FindingOut, Report
+from diagnoser.i18n import ui
+from diagnoser.report.model import FindingOut, Report, TimelineOut
 from diagnoser.report.safe import literal, printable
+from diagnoser.timeline import chart_lines, chart_width
 
 SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -34,11 +36,18 @@ def _lexer(file: str) -> str:
 
 
 class TextFormatter:
-    def __init__(self, color: bool | None = None, width: int | None = None) -> None:
+    """The rich terminal report. Labels follow `lang`, else the report's own language."""
+
+    def __init__(
+        self, color: bool | None = None, width: int | None = None, lang: str | None = None
+    ) -> None:
         self.color = color
         self.width = width
+        self.lang = lang
 
     def write(self, report: Report, out: IO[str]) -> None:
+        """Print `report` to `out`: summary, findings most likely first, then the timeline."""
+        lang = self.lang or report.lang
         console = Console(
             file=out,
             force_terminal=self.color,
@@ -47,104 +56,127 @@ class TextFormatter:
             highlight=False,
             soft_wrap=False,
         )
-        console.print(self._summary(report))
+        console.print(_summary(report, lang))
         for name, server in report.gunicorn.items():
-            bits = [f"Gunicorn {server.version}" if server.version else "Gunicorn"]
+            gunicorn = ui("gunicorn", lang)
+            bits = [f"{gunicorn} {server.version}" if server.version else gunicorn]
             if server.worker_class:
-                bits.append(f"worker class {server.worker_class}")
+                bits.append(f"{ui('worker_class', lang)} {server.worker_class}")
             if server.starts > 1:
-                bits.append(f"started {server.starts} times")
+                bits.append(ui("started_times", lang, n=server.starts))
             console.print(literal(f"{name}: " + ", ".join(bits), "dim"))
         if not report.findings:
-            console.print(
-                Text("\nNo worker timeouts, kills or boot failures found.", style="green")
-            )
-            return
+            console.print()
+            console.print(Text(ui("no_findings", lang), style="green"))
         shown = [f for f in report.findings if f.severity != "info"]
         quiet = [f for f in report.findings if f.severity == "info"]
         for index, finding in enumerate(shown, 1):
             console.print()
-            console.print(self._finding(index, finding))
+            console.print(_finding(index, finding, lang))
         if quiet:
             console.print()
-            console.print(Text("Also seen (no action needed):", style="bold"))
+            console.print(Text(ui("also_seen", lang), style="bold"))
             for finding in quiet:
                 console.print(Text.assemble("  • ", literal(finding.title)))
+        if report.timeline is not None:
+            console.print()
+            columns = chart_width(report.timeline, lang, console.width)
+            console.print(_timeline(report.timeline, lang, columns))
 
-    def _summary(self, report: Report) -> Text:
-        lines = report.lines
-        text = Text.assemble(
-            ("diagnoser", "bold"),
-            f": {lines.read} lines read: {lines.recognized} recognized, "
-            f"{lines.traceback} in tracebacks, {lines.app} app messages, "
-            f"{lines.unrecognized} unrecognized, {lines.blank} blank"
-            + (f", {lines.wrapper} JSON structure" if lines.wrapper else "")
-            + "; "
-            f"{len(report.workers)} worker lives",
-        )
-        return text
 
-    def _finding(self, index: int, finding: FindingOut) -> Panel:
-        parts: list[RenderableType] = []
-        heading = Text.assemble(
-            (f" {finding.severity.value.upper()} ", SEVERITY_STYLE[finding.severity.value]),
-            "  ",
-            (finding.cause.value, "bold"),
-            f"  confidence {round(finding.confidence * 100)}%",
-            ("" if finding.settled else "  (outcome not in the log)", "italic"),
-            (f"  [{finding.rule}]", "dim"),
+def _summary(report: Report, lang: str) -> Text:
+    lines = report.lines
+    wrapper = ui("wrapper", lang, n=lines.wrapper) if lines.wrapper else ""
+    return Text.assemble(
+        ("diagnoser", "bold"),
+        ": ",
+        ui(
+            "summary",
+            lang,
+            read=lines.read,
+            recognized=lines.recognized,
+            traceback=lines.traceback,
+            app=lines.app,
+            unrecognized=lines.unrecognized,
+            blank=lines.blank,
+            wrapper=wrapper,
+            workers=len(report.workers),
+        ),
+    )
+
+
+def _finding(index: int, finding: FindingOut, lang: str) -> Panel:
+    severity = finding.severity.value
+    parts: list[RenderableType] = []
+    heading = Text.assemble(
+        (f" {ui(severity, lang)} ", SEVERITY_STYLE[severity]),
+        "  ",
+        (finding.cause.value, "bold"),
+        f"  {ui('confidence', lang)} {round(finding.confidence * 100)}%",
+        ("" if finding.settled else f"  {ui('unsettled', lang)}", "italic"),
+        (f"  [{finding.rule}]", "dim"),
+    )
+    parts.append(heading)
+    parts.append(literal(finding.title, "bold"))
+    parts.append(literal(finding.explanation))
+    if finding.workers:
+        pids = ", ".join(str(w.pid) for w in finding.workers[:20])
+        more = f" (+{len(finding.workers) - 20})" if len(finding.workers) > 20 else ""
+        parts.append(
+            literal(
+                f"{ui('workers', lang)}: {pids}{more}   "
+                f"{ui('occurrences', lang)}: {finding.occurrences}",
+                "dim",
+            )
         )
-        parts.append(heading)
-        parts.append(literal(finding.title, "bold"))
-        parts.append(literal(finding.explanation))
-        if finding.workers:
-            pids = ", ".join(str(w.pid) for w in finding.workers[:20])
-            more = f" (+{len(finding.workers) - 20} more)" if len(finding.workers) > 20 else ""
-            parts.append(
-                literal(f"Workers: {pids}{more}   Occurrences: {finding.occurrences}", "dim")
+    parts.append(Text(ui("evidence", lang), style="bold"))
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="right", style="cyan", no_wrap=True)
+    table.add_column(overflow="fold")
+    for item in finding.evidence:
+        where = f"{item.path}:{item.line}" if item.path else str(item.line)
+        table.add_row(literal(where), literal(item.text))
+    parts.append(table)
+    if finding.evidence_omitted:
+        parts.append(Text(ui("evidence_more", lang, n=finding.evidence_omitted), style="dim"))
+    if finding.fix is not None:
+        fix = finding.fix
+        parts.append(
+            Text.assemble(
+                (ui("fix", lang), "bold green"),
+                literal(fix.title),
+                (ui("in_file", lang), "dim"),
+                literal(fix.file, "bold"),
+                (ui("runbook", lang), "dim"),
+                literal(fix.runbook_section, "dim"),
+                (")", "dim"),
             )
-        parts.append(Text("Evidence:", style="bold"))
-        table = Table.grid(padding=(0, 1))
-        table.add_column(justify="right", style="cyan", no_wrap=True)
-        table.add_column(overflow="fold")
-        for item in finding.evidence:
-            where = f"{item.path}:{item.line}" if item.path else str(item.line)
-            table.add_row(literal(where), literal(item.text))
-        parts.append(table)
-        if finding.evidence_omitted:
-            parts.append(
-                Text(
-                    f"… {finding.evidence_omitted} more evidence lines in --format json",
-                    style="dim",
-                )
-            )
-        if finding.fix is not None:
-            fix = finding.fix
-            parts.append(
-                Text.assemble(
-                    ("Fix: ", "bold green"),
-                    literal(fix.title),
-                    ("  in ", "dim"),
-                    literal(fix.file, "bold"),
-                    ("  (runbook: ", "dim"),
-                    literal(fix.runbook_section, "dim"),
-                    (")", "dim"),
-                )
-            )
-            parts.append(
-                Syntax(
-                    printable(fix.snippet.strip("\n"), keep_newlines=True),
-                    _lexer(fix.file),
-                    theme="ansi_dark",
-                    background_color="default",
-                    word_wrap=True,
-                )
-            )
-            if fix.caveat:
-                parts.append(Text.assemble(("Caution: ", "bold yellow"), literal(fix.caveat)))
-        return Panel(
-            Group(*parts),
-            title=Text(f"#{index}"),
-            title_align="left",
-            border_style=BORDER[finding.severity.value],
         )
+        parts.append(
+            Syntax(
+                printable(fix.snippet.strip("\n"), keep_newlines=True),
+                _lexer(fix.file),
+                theme="ansi_dark",
+                background_color="default",
+                word_wrap=True,
+            )
+        )
+        if fix.caveat:
+            parts.append(Text.assemble((ui("caution", lang), "bold yellow"), literal(fix.caveat)))
+    return Panel(
+        Group(*parts),
+        title=Text(f"#{index}"),
+        title_align="left",
+        border_style=BORDER[severity],
+    )
+
+
+def _timeline(timeline: TimelineOut, lang: str, columns: int) -> Group:
+    """The chart: its title, then one line per series and the time axis, never wrapped."""
+    rows = [Text(ui("timeline", lang), style="bold")]
+    for line in chart_lines(timeline, lang, columns):
+        row = literal(line, "cyan")
+        row.no_wrap = True
+        row.overflow = "crop"
+        rows.append(row)
+    return Group(*rows)

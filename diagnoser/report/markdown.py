@@ -1,0 +1,244 @@
+"""The markdown report: a post-mortem to paste into an incident document.
+
+Log text is untrusted here too. It goes into fenced blocks whose fence is longer
+than any backtick run inside, or into code spans sized the same way; prose that
+may hold log values (titles, explanations) is escaped outside its own code spans,
+so a log line can't open a link, an image, raw HTML or a table cell.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import IO
+
+from diagnoser.i18n import ui
+from diagnoser.report.model import FindingOut, FixOut, Report
+from diagnoser.report.safe import printable
+from diagnoser.timeline import chart_lines
+
+LANGUAGE = {".py": "python", ".yaml": "yaml", ".yml": "yaml", ".sh": "bash", ".toml": "toml"}
+TABLE_WORKERS = 10  # pids listed in a table cell before "+N"
+_BACKTICKS = re.compile(r"`+")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+_ORDERED = re.compile(r"(\d+)([.)])")
+
+
+def fence_for(text: str) -> str:
+    """A backtick fence longer than any backtick run in `text` (at least three)."""
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def code_block(text: str, language: str = "text") -> str:
+    """`text` in a fenced block that nothing inside it can close."""
+    fence = fence_for(text)
+    return f"{fence}{language}\n{text}\n{fence}\n"
+
+
+def code_span(text: str, *, in_table: bool = False) -> str:
+    """`text` as one inline code span, on one line, whatever backticks it holds."""
+    text = printable(text)
+    if not text:
+        return ""
+    if in_table:
+        text = text.replace("|", "\\|")  # GFM splits cells even inside code spans
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    ticks = "`" * (longest + 1)
+    if text[0] == "`" or text[-1] == "`" or (text[0] == text[-1] == " " and text.strip()):
+        text = f" {text} "
+    return f"{ticks}{text}{ticks}"
+
+
+def escape(text: str, *, in_table: bool = False) -> str:
+    """Prose on one line with markdown syntax escaped, except inside its own code spans.
+
+    Rule texts quote settings as `code`; those spans are kept (nothing is active
+    inside them). Unpaired backticks, links, emphasis, HTML and pipes are escaped.
+    """
+    text = printable(text.replace("\r\n", " ").replace("\n", " ")).strip()
+    out: list[str] = []
+    for is_code, chunk in _code_chunks(text):
+        if is_code:
+            out.append(chunk.replace("|", "\\|") if in_table else chunk)
+        else:
+            out.append(_SPECIAL.sub(r"\\\1", chunk))
+    return "".join(out)
+
+
+def paragraph(text: str) -> str:
+    """`escape(text)` made safe to start a line: no heading, list or setext marker."""
+    escaped = escape(text)
+    ordered = _ORDERED.match(escaped)
+    if ordered is not None:  # "1. x" would start a list
+        return f"{ordered[1]}\\{ordered[2]}{escaped[ordered.end() :]}"
+    if escaped[:1] in ("#", "+", "-", "="):
+        return "\\" + escaped
+    return escaped
+
+
+def _code_chunks(text: str) -> list[tuple[bool, str]]:
+    """Split `text` into (is_code_span, chunk) as CommonMark pairs backtick runs."""
+    runs = list(_BACKTICKS.finditer(text))
+    chunks: list[tuple[bool, str]] = []
+    prose_from = 0
+    i = 0
+    while i < len(runs):
+        opener = runs[i]
+        width = opener.end() - opener.start()
+        closer = next(
+            (j for j in range(i + 1, len(runs)) if runs[j].end() - runs[j].start() == width),
+            None,
+        )
+        if closer is None:  # an unmatched run is literal text
+            i += 1
+            continue
+        chunks.append((False, text[prose_from : opener.start()]))
+        chunks.append((True, text[opener.start() : runs[closer].end()]))
+        prose_from = runs[closer].end()
+        i = closer + 1
+    chunks.append((False, text[prose_from:]))
+    return chunks
+
+
+def _language(file: str) -> str:
+    for suffix, language in LANGUAGE.items():
+        if file.endswith(suffix):
+            return language
+    return "text"
+
+
+def _label(key: str, lang: str) -> str:
+    """A label without the spacing and colon the terminal layout gives it."""
+    return ui(key, lang).strip().rstrip(":")
+
+
+class MarkdownFormatter:
+    """The post-mortem in markdown. Labels follow `lang`, else the report's own language."""
+
+    def __init__(self, lang: str | None = None) -> None:
+        self.lang = lang
+
+    def write(self, report: Report, out: IO[str]) -> None:
+        """Write `report` to `out` as one markdown document."""
+        lang = self.lang or report.lang
+        parts = [f"# {escape(ui('report_title', lang))}\n", _summary(report, lang)]
+        parts.append(_findings_table(report.findings, lang))
+        for index, finding in enumerate(report.findings, 1):
+            parts.append(_finding(index, finding, lang))
+        if report.timeline is not None:
+            chart = "\n".join(chart_lines(report.timeline, lang))
+            parts.append(f"## {escape(ui('timeline', lang))}\n\n{code_block(chart)}")
+        out.write("\n".join(parts))
+
+
+def _summary(report: Report, lang: str) -> str:
+    lines = report.lines
+    wrapper = ui("wrapper", lang, n=lines.wrapper) if lines.wrapper else ""
+    counts = ui(
+        "summary",
+        lang,
+        read=lines.read,
+        recognized=lines.recognized,
+        traceback=lines.traceback,
+        app=lines.app,
+        unrecognized=lines.unrecognized,
+        blank=lines.blank,
+        wrapper=wrapper,
+        workers=len(report.workers),
+    )
+    text = ", ".join(code_span(name) for name in report.inputs) + "\n\n" + paragraph(counts) + "\n"
+    servers = []
+    for name, server in report.gunicorn.items():
+        bits = [" ".join(filter(None, (ui("gunicorn", lang), escape(server.version))))]
+        if server.worker_class:
+            bits.append(f"{ui('worker_class', lang)} {code_span(server.worker_class)}")
+        if server.starts > 1:
+            bits.append(ui("started_times", lang, n=server.starts))
+        servers.append(f"- {code_span(name)}: {', '.join(bits)}\n")
+    if servers:
+        text += "\n" + "".join(servers)
+    return text
+
+
+def _findings_table(findings: list[FindingOut], lang: str) -> str:
+    heading = f"## {escape(ui('findings', lang))}\n\n"
+    if not findings:
+        return heading + paragraph(ui("no_findings", lang)) + "\n"
+    columns = [
+        "#",
+        _label("severity", lang),
+        _label("cause", lang),
+        _label("confidence", lang).capitalize(),
+        _label("findings", lang),
+        _label("workers", lang),
+    ]
+    rows = [
+        "| " + " | ".join(columns) + " |",
+        "|" + "|".join(["---:", "---", "---", "---:", "---", "---"]) + "|",
+    ]
+    for index, finding in enumerate(findings, 1):
+        pids = ", ".join(str(w.pid) for w in finding.workers[:TABLE_WORKERS])
+        if len(finding.workers) > TABLE_WORKERS:
+            pids += f" +{len(finding.workers) - TABLE_WORKERS}"
+        cells = [
+            str(index),
+            ui(finding.severity.value, lang),
+            code_span(finding.cause.value, in_table=True),
+            f"{round(finding.confidence * 100)}%",
+            escape(finding.title, in_table=True),
+            pids,
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return heading + "\n".join(rows) + "\n"
+
+
+def _finding(index: int, finding: FindingOut, lang: str) -> str:
+    severity = ui(finding.severity.value, lang)
+    parts = [f"### {index}. {escape(finding.title)}\n"]
+    meta = [
+        f"**{severity}**",
+        code_span(finding.cause.value),
+        f"{_label('confidence', lang)} {round(finding.confidence * 100)}%",
+        code_span(finding.rule),
+    ]
+    if not finding.settled:
+        meta.append(f"*{escape(ui('unsettled', lang))}*")
+    parts.append(" · ".join(meta) + "\n")
+    parts.append(paragraph(finding.explanation) + "\n")
+    if finding.workers:
+        pids = ", ".join(str(w.pid) for w in finding.workers)
+        parts.append(
+            f"{_label('workers', lang)}: {pids} · "
+            f"{_label('occurrences', lang)}: {finding.occurrences}\n"
+        )
+    parts.append(f"**{escape(_label('evidence', lang))}**\n")
+    wheres = [f"{e.path}:{e.line}" if e.path else str(e.line) for e in finding.evidence]
+    pad = max((len(where) for where in wheres), default=0)
+    evidence = "\n".join(
+        f"{printable(where):>{pad}}  {printable(item.text)}"
+        for where, item in zip(wheres, finding.evidence, strict=True)
+    )
+    parts.append(code_block(evidence))
+    if finding.evidence_omitted:
+        parts.append(f"*{escape(ui('evidence_more', lang, n=finding.evidence_omitted))}*\n")
+    if finding.fix is not None:
+        parts.append(_fix(finding.fix, lang))
+    return "\n".join(parts)
+
+
+def _fix(fix: FixOut, lang: str) -> str:
+    runbook = escape(fix.runbook_section)
+    head = (
+        f"**{escape(_label('fix', lang))}:** {escape(fix.title)} "
+        f"{_label('in_file', lang)} {code_span(fix.file)}"
+        + (f" ({_label('runbook', lang).lstrip('(')}: {runbook})" if runbook else "")
+        + "\n"
+    )
+    parts = [head]
+    if fix.current:
+        parts.append(f"{_label('current', lang)}: {code_span(fix.current)}\n")
+    snippet = printable(fix.snippet.strip("\n"), keep_newlines=True)
+    parts.append(code_block(snippet, _language(fix.file)))
+    if fix.caveat:
+        parts.append(f"**{escape(_label('caution', lang))}:** {escape(fix.caveat)}\n")
+    return "\n".join(parts)
