@@ -45,6 +45,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "in_file": {"en": "  in ", "pt-BR": "  em "},
     "runbook": {"en": "  (runbook: ", "pt-BR": "  (runbook: "},
     "caution": {"en": "Caution: ", "pt-BR": "Atenção: "},
+    "also": {"en": "Also: ", "pt-BR": "Também: "},
     "current": {"en": "now", "pt-BR": "atual"},
     "gunicorn": {"en": "Gunicorn", "pt-BR": "Gunicorn"},
     "worker_class": {"en": "worker class", "pt-BR": "classe de worker"},

@@ -221,15 +221,20 @@ def _finding(index: int, finding: FindingOut, lang: str) -> str:
     parts.append(code_block(evidence))
     if finding.evidence_omitted:
         parts.append(f"*{escape(ui('evidence_more', lang, n=finding.evidence_omitted))}*\n")
+    for key, items in (("for", finding.for_), ("against", finding.against)):
+        for item in items:
+            parts.append(f"- **{escape(_label(key, lang).rstrip(':'))}:** {escape(item)}\n")
     if finding.fix is not None:
         parts.append(_fix(finding.fix, lang))
+    for extra in finding.also:
+        parts.append(_fix(extra, lang, label="also"))
     return "\n".join(parts)
 
 
-def _fix(fix: FixOut, lang: str) -> str:
+def _fix(fix: FixOut, lang: str, label: str = "fix") -> str:
     runbook = escape(fix.runbook_section)
     head = (
-        f"**{escape(_label('fix', lang))}:** {escape(fix.title)} "
+        f"**{escape(_label(label, lang))}:** {escape(fix.title)} "
         f"{_label('in_file', lang)} {code_span(fix.file)}"
         + (f" ({_label('runbook', lang).lstrip('(')}: {runbook})" if runbook else "")
         + "\n"

@@ -129,6 +129,12 @@ def _finding(index: int, finding: FindingOut, lang: str) -> Panel:
                 "dim",
             )
         )
+    for key, items, style in (
+        ("for", finding.for_, "green"),
+        ("against", finding.against, "yellow"),
+    ):
+        for item in items:
+            parts.append(Text.assemble((f"{ui(key, lang)} ", f"bold {style}"), literal(item)))
     parts.append(Text(ui("evidence", lang), style="bold"))
     table = Table.grid(padding=(0, 1))
     table.add_column(justify="right", style="cyan", no_wrap=True)
@@ -161,8 +167,21 @@ def _finding(index: int, finding: FindingOut, lang: str) -> Panel:
                 word_wrap=True,
             )
         )
+        if fix.current:
+            parts.append(Text.assemble((f"{ui('current', lang)}: ", "dim"), literal(fix.current)))
         if fix.caveat:
             parts.append(Text.assemble((ui("caution", lang), "bold yellow"), literal(fix.caveat)))
+    for extra in finding.also:
+        parts.append(
+            Text.assemble(
+                (ui("also", lang), "bold green"),
+                literal(extra.title),
+                (ui("in_file", lang), "dim"),
+                literal(extra.file, "bold"),
+                ("  ", ""),
+                literal(" ".join(extra.snippet.split())[:90], "cyan"),
+            )
+        )
     return Panel(
         Group(*parts),
         title=Text(f"#{index}"),
