@@ -133,8 +133,8 @@ def _finding(index: int, finding: FindingOut, lang: str) -> Panel:
         ("for", finding.for_, "green"),
         ("against", finding.against, "yellow"),
     ):
-        for item in items:
-            parts.append(Text.assemble((f"{ui(key, lang)} ", f"bold {style}"), literal(item)))
+        for said in items:
+            parts.append(Text.assemble((f"{ui(key, lang)} ", f"bold {style}"), literal(said)))
     parts.append(Text(ui("evidence", lang), style="bold"))
     table = Table.grid(padding=(0, 1))
     table.add_column(justify="right", style="cyan", no_wrap=True)
