@@ -27,3 +27,27 @@ def test_readme_main_command_names_a_bundled_sample() -> None:
     assert path.is_file()
     report = analyze_text(path.read_text(encoding="utf-8"))
     assert report.findings and report.findings[0].cause.value == "slow_request"
+
+
+def test_every_usage_command_in_the_readme_runs() -> None:
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from diagnoser.cli import app
+
+    usage = readme_commands()[2]
+    commands = [line for line in usage.splitlines() if line.startswith("diagnoser ")]
+    assert len(commands) >= 8
+    runner = CliRunner()
+    import os
+
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        for command in commands:
+            result = runner.invoke(app, shlex.split(command)[1:])
+            assert result.exit_code in (0, 1), f"{command}: exit {result.exit_code}\n{result.output}"
+            assert result.stdout.strip(), command
+    finally:
+        os.chdir(here)
