@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
-from diagnoser.config import Configuration
+from diagnoser.config import Configuration, source_label
 from diagnoser.correlate import Correlator
 from diagnoser.engine import Engine, Occurrence, where_ok
 from diagnoser.events import Event, Kind
@@ -159,7 +159,7 @@ class Analysis:
 
     def _current(self, setting: str) -> str:
         found = self.configuration.current(setting)
-        return f"{setting} = {found.value}  ({found.source})"
+        return f"{setting} = {found.value}  ({source_label(found.source, self.lang)})"
 
     def seen(self, kinds: list[Kind], where: Where, instances: set[str]) -> bool:
         """Whether the input showed an event of `kinds` matching `where` on `instances`."""

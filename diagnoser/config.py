@@ -49,6 +49,19 @@ SWITCHES: dict[str, tuple[str, str]] = {"--preload": ("preload_app", "True")}
 _START_COMMAND = re.compile(r"^\s*startCommand:\s*(?P<value>.+?)\s*$")
 
 
+def source_label(source: str, lang: str) -> str:
+    """Where a setting was read, in the report's language."""
+    if lang != "pt-BR":
+        return source
+    if source == "Gunicorn's default":
+        return "padrão do Gunicorn"
+    if source.startswith("log line "):
+        return "linha " + source.removeprefix("log line ") + " do log"
+    if source.startswith("Render, line "):
+        return "Render, linha " + source.removeprefix("Render, line ")
+    return source
+
+
 class ConfigError(Exception):
     """A configuration file that can't be read or parsed (one line, names the file)."""
 

@@ -155,7 +155,7 @@ def _fix_out(
         id=fix.id,
         title=render(title, ctx),
         file=fix.file,
-        snippet=render(fix.snippet, ctx),
+        snippet=render(words.snippet if words and words.snippet else fix.snippet, ctx),
         runbook_section=fix.runbook_section,
         caveat=render(caveat, ctx),
         current=current(fix.setting) if current is not None and fix.setting else "",

@@ -248,6 +248,7 @@ class FixText(_Strict):
 
     title: str
     caveat: str = ""
+    snippet: str = ""  # the same code, its comments translated
 
 
 LANGUAGES = ("en", "pt-BR")
