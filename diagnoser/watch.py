@@ -25,10 +25,10 @@ from diagnoser.report.text import TextFormatter
 from diagnoser.rules import load_rules
 from diagnoser.sources import STDIN, InputError, Line
 
-WATCH_RETIRED = 1_000
+WATCH_RETIRED = 200
 # Timelines kept for workers not yet known to be gone; the least recently active
 # (in practice dead workers whose pid never came back) are retired first.
-WATCH_WORKERS = 500
+WATCH_WORKERS = 200
 
 
 def _batches(path: str, follow: bool, poll: float) -> Iterator[list[Line]]:
