@@ -64,11 +64,28 @@ def where_ok(where: Where, event: Event) -> bool:
     return True
 
 
-def _step_ok(step: Step | Absent, event: Event) -> bool:
-    if event.kind in step.event and where_ok(step.where, event):
-        return True
+Matcher = dict[Kind, tuple[Where, ...]]
+
+
+def _matcher(step: Step | Absent) -> Matcher:
+    """The step's conditions by event kind: one dict lookup rejects most events."""
+    table: dict[Kind, list[Where]] = {}
+    for kind in step.event:
+        table.setdefault(kind, []).append(step.where)
     if isinstance(step, Step):
-        return any(event.kind in alt.event and where_ok(alt.where, event) for alt in step.any)
+        for alt in step.any:
+            for kind in alt.event:
+                table.setdefault(kind, []).append(alt.where)
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def _matches(matcher: Matcher, event: Event) -> bool:
+    wheres = matcher.get(event.kind)
+    if wheres is None:
+        return False
+    for where in wheres:  # noqa: SIM110 - no generator per event on the hot path
+        if not where or where_ok(where, event):
+            return True
     return False
 
 
@@ -97,6 +114,12 @@ class Engine:
         self._fed = 0
         self._now: float | None = None  # the latest timestamp seen
         self._rules_by_id = {rule.id: rule for rule in rules}
+        # compiled once: the rules live as long as the engine, so their ids are stable
+        self._matchers: dict[int, Matcher] = {}
+        for rule in rules:
+            conditions: list[Step | Absent] = [*rule.match.steps, *rule.match.absent]
+            for condition in conditions:
+                self._matchers[id(condition)] = _matcher(condition)
 
     # -- public -----------------------------------------------------------------
 
@@ -167,7 +190,7 @@ class Engine:
     def _sequence(self, rule: Rule, group: Hashable, event: Event) -> Occurrence | None:
         steps = rule.match.steps
         key = (rule.id, group)
-        if _step_ok(steps[0], event):
+        if self._ok(steps[0], event):
             if len(steps) == 1:
                 return self._fire(rule, group, [event])
             partials = self._partials.get(key)
@@ -191,7 +214,7 @@ class Engine:
                 self.pending.pop(id(partial), None)
                 self._settle_unfinished(rule, group, partial)
                 continue
-            if _step_ok(steps[len(partial.events)], event):
+            if self._ok(steps[len(partial.events)], event):
                 partial.events.append(event)
                 if len(partial.events) == len(steps):
                     partials.remove(partial)
@@ -202,6 +225,9 @@ class Engine:
                 self._track(rule, group, partial)
                 return None
         return None
+
+    def _ok(self, step: Step | Absent, event: Event) -> bool:
+        return _matches(self._matchers[id(step)], event)
 
     def _prune(self) -> None:
         """Forget open occurrences and partial matches whose time span has passed.
@@ -257,7 +283,7 @@ class Engine:
 
     def _count(self, rule: Rule, group: Hashable, event: Event) -> Occurrence | None:
         key = (rule.id, group)
-        if not _step_ok(rule.match.steps[0], event):
+        if not self._ok(rule.match.steps[0], event):
             self._attach(rule, key, event)
             return None
         if self._attach(rule, key, event):
@@ -290,7 +316,7 @@ class Engine:
         if rule.match.type == "count":
             later_kinds |= rule.match.steps[0].kinds
         if event.kind in rule.match.evidence or (
-            event.kind in later_kinds and any(_step_ok(s, event) for s in rule.match.steps)
+            event.kind in later_kinds and any(self._ok(s, event) for s in rule.match.steps)
         ):
             occurrence.events.append(event)
             return True
@@ -348,7 +374,7 @@ class Engine:
                     and deciding.ts - earlier.ts > absent.within
                 ):
                     break
-                if _step_ok(absent, earlier) and (
+                if self._ok(absent, earlier) and (
                     earlier.source != deciding.source or earlier.line <= deciding.line
                 ):
                     return False
