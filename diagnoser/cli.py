@@ -83,6 +83,64 @@ def main_options(
     """Reads Gunicorn logs and says why workers time out or die, with the fix."""
 
 
+# Options shared by analyze and watch.
+FailOnOption = Annotated[
+    FailOn,
+    typer.Option(help="Exit 1 when a finding at this severity or above is found."),
+]
+
+RulesOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--rules",
+        metavar="DIR",
+        help="A directory of extra rule files (repeatable).",
+        show_default=False,
+    ),
+]
+
+ConfigOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="gunicorn.conf.py or render.yaml to read the current settings from "
+        "(parsed, never run; repeatable).",
+        show_default=False,
+    ),
+]
+
+SelectOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--select", metavar="RULE", help="Run only these rule ids (repeatable).", show_default=False
+    ),
+]
+
+IgnoreOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore", metavar="RULE", help="Skip these rule ids (repeatable).", show_default=False
+    ),
+]
+
+LangOption = Annotated[
+    Lang | None,
+    typer.Option(
+        "--lang",
+        help="Language of the report (default: from the locale, else en).",
+        show_default=False,
+    ),
+]
+
+ColorOption = Annotated[
+    bool | None,
+    typer.Option("--color/--no-color", help="Force colours on or off.", show_default=False),
+]
+
+WidthOption = Annotated[int | None, typer.Option(help="Width in columns.", show_default=False)]
+
+
 @app.command()
 def analyze(
     paths: Annotated[
@@ -94,48 +152,14 @@ def analyze(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Report format.")
     ] = OutputFormat.text,
-    fail_on: Annotated[
-        FailOn,
-        typer.Option(help="Exit 1 when a finding at this severity or above is found."),
-    ] = FailOn.warning,
-    rules: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--rules", help="A directory of extra rule files (repeatable).", show_default=False
-        ),
-    ] = None,
-    config: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--config",
-            help="gunicorn.conf.py or render.yaml to read the current settings from "
-            "(parsed, never run; repeatable).",
-            show_default=False,
-        ),
-    ] = None,
-    select: Annotated[
-        list[str] | None,
-        typer.Option("--select", help="Run only these rule ids (repeatable).", show_default=False),
-    ] = None,
-    ignore: Annotated[
-        list[str] | None,
-        typer.Option("--ignore", help="Skip these rule ids (repeatable).", show_default=False),
-    ] = None,
-    lang: Annotated[
-        Lang | None,
-        typer.Option(
-            "--lang",
-            help="Language of the report (default: from the locale, else en).",
-            show_default=False,
-        ),
-    ] = None,
-    color: Annotated[
-        bool | None,
-        typer.Option("--color/--no-color", help="Force colours on or off.", show_default=False),
-    ] = None,
-    width: Annotated[
-        int | None, typer.Option(help="Report width in columns.", show_default=False)
-    ] = None,
+    fail_on: FailOnOption = FailOn.warning,
+    rules: RulesOption = None,
+    config: ConfigOption = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    lang: LangOption = None,
+    color: ColorOption = None,
+    width: WidthOption = None,
 ) -> None:
     """Diagnose saved logs: read them to the end, then report the causes found."""
     inputs = paths or [STDIN]
@@ -181,45 +205,14 @@ def watch(
             help="auto: the live view on a terminal, JSON lines when piped.",
         ),
     ] = WatchFormat.auto,
-    fail_on: Annotated[
-        FailOn,
-        typer.Option(help="Exit 1 when a finding at this severity or above was found."),
-    ] = FailOn.warning,
-    rules: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--rules", help="A directory of extra rule files (repeatable).", show_default=False
-        ),
-    ] = None,
-    select: Annotated[
-        list[str] | None,
-        typer.Option("--select", help="Run only these rule ids (repeatable).", show_default=False),
-    ] = None,
-    ignore: Annotated[
-        list[str] | None,
-        typer.Option("--ignore", help="Skip these rule ids (repeatable).", show_default=False),
-    ] = None,
-    lang: Annotated[
-        Lang | None,
-        typer.Option(
-            "--lang", help="Language of the report (default: from the locale).", show_default=False
-        ),
-    ] = None,
-    config: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--config",
-            help="gunicorn.conf.py or render.yaml (parsed, never run).",
-            show_default=False,
-        ),
-    ] = None,
-    color: Annotated[
-        bool | None,
-        typer.Option("--color/--no-color", help="Force colours on or off.", show_default=False),
-    ] = None,
-    width: Annotated[
-        int | None, typer.Option(help="View width in columns.", show_default=False)
-    ] = None,
+    fail_on: FailOnOption = FailOn.warning,
+    rules: RulesOption = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    lang: LangOption = None,
+    config: ConfigOption = None,
+    color: ColorOption = None,
+    width: WidthOption = None,
 ) -> None:
     """Watch a live stream (`render logs --tail | diagnoser watch`): findings as lines arrive."""
     jsonl = output_format is WatchFormat.jsonl or (

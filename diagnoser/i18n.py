@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import locale
 import os
+from typing import Any
 
 LANGUAGES = ("en", "pt-BR")
 
@@ -79,6 +80,23 @@ def ui(key: str, lang: str = "en", **values: object) -> str:
         return key
     text = entry.get(lang) or entry["en"]
     return text.format(**values) if values else text
+
+
+def lines_summary(lines: Any, workers: int, lang: str) -> str:
+    """`N lines read: …; N worker lives`, from a report's line counts."""
+    wrapper = ui("wrapper", lang, n=lines.wrapper) if lines.wrapper else ""
+    return ui(
+        "summary",
+        lang,
+        read=lines.read,
+        recognized=lines.recognized,
+        traceback=lines.traceback,
+        app=lines.app,
+        unrecognized=lines.unrecognized,
+        blank=lines.blank,
+        wrapper=wrapper,
+        workers=workers,
+    )
 
 
 def default_lang() -> str:

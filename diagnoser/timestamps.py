@@ -64,11 +64,7 @@ def find_timestamp(text: str) -> float | None:
     cached = _cache.get(key, -1.0)
     if cached != -1.0:
         return cached
-    value = _convert(m)
-    if len(_cache) >= _CACHE_LIMIT:
-        _cache.clear()
-    _cache[key] = value
-    return value
+    return _remember(key, _convert(m))
 
 
 def parse_access_time(text: str) -> float | None:
@@ -76,10 +72,13 @@ def parse_access_time(text: str) -> float | None:
     cached = _cache.get(text, -1.0)
     if cached != -1.0:
         return cached
-    value = _access_time(text)
+    return _remember(text, _access_time(text))
+
+
+def _remember(key: str, value: float | None) -> float | None:
     if len(_cache) >= _CACHE_LIMIT:
         _cache.clear()
-    _cache[text] = value
+    _cache[key] = value
     return value
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from diagnoser.analysis import Analysis
-from diagnoser.report.model import Report
+from diagnoser.report.model import LinesOut, Report
 from diagnoser.rules import load_rules
 from diagnoser.sources import Line
 
@@ -31,6 +31,18 @@ def analyze_text(
         analysis.feed_line(Line(source, number, line))
     analysis.finish()
     return analysis.report()
+
+
+def accounted(lines: LinesOut) -> bool:
+    """Every line read is in exactly one category."""
+    return lines.read == (
+        lines.recognized
+        + lines.traceback
+        + lines.app
+        + lines.unrecognized
+        + lines.blank
+        + lines.wrapper
+    )
 
 
 def serious(report: Report) -> list[str]:

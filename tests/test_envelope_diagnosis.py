@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import RUNBOOK_LINES, analyze_text
+from conftest import RUNBOOK_LINES, accounted, analyze_text
 
 from diagnoser.report.model import Report
 
@@ -101,15 +101,7 @@ def test_wrapped_incident_gives_the_bare_diagnosis(wrapper: str) -> None:
     wrapped = analyze_text(WRAPPED[wrapper])
     assert shape(wrapped) == shape(bare)
     lines = wrapped.lines
-    assert (
-        lines.read
-        == lines.recognized
-        + lines.traceback
-        + lines.app
-        + lines.unrecognized
-        + lines.blank
-        + lines.wrapper
-    )
+    assert accounted(lines)
     assert lines.unrecognized == 0
 
 

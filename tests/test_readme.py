@@ -47,7 +47,9 @@ def test_every_usage_command_in_the_readme_runs() -> None:
     try:
         for command in commands:
             result = runner.invoke(app, shlex.split(command)[1:])
-            assert result.exit_code in (0, 1), f"{command}: exit {result.exit_code}\n{result.output}"
+            assert result.exit_code in (0, 1), (
+                f"{command}: exit {result.exit_code}\n{result.output}"
+            )
             assert result.stdout.strip(), command
     finally:
         os.chdir(here)

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, analyze_text, serious
+from conftest import ROOT, accounted, analyze_text, serious
 
 SIDECARS = sorted((ROOT / "sample_logs").glob("gunicorn-*/*.toml"))
 
@@ -36,15 +36,7 @@ def test_sample_is_diagnosed_as_its_sidecar_says(sidecar: Path) -> None:
             f"top cause {causes[:1]}, expected one of {expected}"
         )
     lines = report.lines
-    assert (
-        lines.read
-        == lines.recognized
-        + lines.traceback
-        + lines.app
-        + lines.unrecognized
-        + lines.blank
-        + lines.wrapper
-    )
+    assert accounted(lines)
 
 
 def test_render_text_sample_gives_the_runbook_diagnosis() -> None:

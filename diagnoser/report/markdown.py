@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import IO
 
-from diagnoser.i18n import ui
+from diagnoser.i18n import lines_summary, ui
 from diagnoser.report.model import FindingOut, FixOut, Report
 from diagnoser.report.safe import printable
 from diagnoser.timeline import chart_lines
@@ -132,20 +132,7 @@ class MarkdownFormatter:
 
 
 def _summary(report: Report, lang: str) -> str:
-    lines = report.lines
-    wrapper = ui("wrapper", lang, n=lines.wrapper) if lines.wrapper else ""
-    counts = ui(
-        "summary",
-        lang,
-        read=lines.read,
-        recognized=lines.recognized,
-        traceback=lines.traceback,
-        app=lines.app,
-        unrecognized=lines.unrecognized,
-        blank=lines.blank,
-        wrapper=wrapper,
-        workers=len(report.workers),
-    )
+    counts = lines_summary(report.lines, len(report.workers), lang)
     text = ", ".join(code_span(name) for name in report.inputs) + "\n\n" + paragraph(counts) + "\n"
     servers = []
     for name, server in report.gunicorn.items():

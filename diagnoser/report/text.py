@@ -14,7 +14,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from diagnoser.i18n import ui
+from diagnoser.i18n import lines_summary, ui
 from diagnoser.report.model import FindingOut, Report, TimelineOut
 from diagnoser.report.safe import literal, printable
 from diagnoser.timeline import chart_lines, chart_width
@@ -85,23 +85,8 @@ class TextFormatter:
 
 
 def _summary(report: Report, lang: str) -> Text:
-    lines = report.lines
-    wrapper = ui("wrapper", lang, n=lines.wrapper) if lines.wrapper else ""
     return Text.assemble(
-        ("diagnoser", "bold"),
-        ": ",
-        ui(
-            "summary",
-            lang,
-            read=lines.read,
-            recognized=lines.recognized,
-            traceback=lines.traceback,
-            app=lines.app,
-            unrecognized=lines.unrecognized,
-            blank=lines.blank,
-            wrapper=wrapper,
-            workers=len(report.workers),
-        ),
+        ("diagnoser", "bold"), ": ", lines_summary(report.lines, len(report.workers), lang)
     )
 
 
