@@ -15,6 +15,7 @@ from diagnoser.envelopes import strip_ansi, unwrap
 from diagnoser.events import Event, Kind
 from diagnoser.jsonstream import JsonObjectAssembler, render_entry, starts_object
 from diagnoser.recognizers import app, django, gunicorn, platform
+from diagnoser.recognizers.companion import Companion
 from diagnoser.recognizers.frames import classify
 from diagnoser.recognizers.traceback import TRACEBACK_START, TracebackBuilder
 from diagnoser.sources import Line
@@ -181,7 +182,7 @@ class LineParser:
     # -- internals ----------------------------------------------------------------
 
     def _companion(
-        self, line: Line, companion: platform.Companion, ts: float | None, instance: str
+        self, line: Line, companion: Companion, ts: float | None, instance: str
     ) -> Event:
         self.counts.recognized += 1
         return Event(
