@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 _DECODER = json.JSONDecoder()
-MAX_OBJECT_LINES = 10_000  # a runaway "object" is given up on, its lines kept as text
+MAX_OBJECT_LINES = 10_000
+_REQUEST_LABELS = ("method", "path", "statusCode", "host")  # a runaway "object" is given up on, its lines kept as text
 
 
 def starts_object(text: str) -> bool:
@@ -78,9 +79,18 @@ def render_entry(entry: dict[str, Any]) -> tuple[str, str | None, str]:
     instance = ""
     labels = entry.get("labels")
     if isinstance(labels, list):
+        request: list[str] = []
         for label in labels:
-            if isinstance(label, dict) and label.get("name") == "instance":
-                instance = str(label.get("value", ""))
+            if not isinstance(label, dict):
+                continue
+            name, value = label.get("name"), str(label.get("value", ""))
+            if name == "instance":
+                instance = value
+            elif name in _REQUEST_LABELS and "responseTimeMS=" in message:
+                # Request logs name method, path and status only in labels (lost in text).
+                request.append(f"{name}={json.dumps(value)}")
+        if request:
+            message = f"{message} {' '.join(request)}"
     elif isinstance(entry.get("instance"), str):
         instance = entry["instance"]
     stamp = entry.get("timestamp") or entry.get("time")

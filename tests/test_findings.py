@@ -131,3 +131,30 @@ def test_fix_values_come_from_the_evidence() -> None:
     slow = next(f for f in report.findings if f.rule == "slow-requests")
     # one request of 28.6 s: 1.5 x p99 rounded up to 10 s
     assert slow.fix is not None and slow.fix.snippet.startswith("timeout = 50 ")
+
+
+def test_render_json_request_labels_name_the_slow_paths() -> None:
+    import json
+
+    def entry(index: int, path: str, ms: int) -> str:
+        labels = [
+            {"name": "instance", "value": "srv-a-1"},
+            {"name": "type", "value": "request"},
+            {"name": "method", "value": "GET"},
+            {"name": "path", "value": path},
+            {"name": "statusCode", "value": "502"},
+        ]
+        message = f'clientIP="1.2.3.4" requestID="r{index}" responseTimeMS={ms} responseBytes=10 userAgent="x"'
+        return json.dumps(
+            {
+                "id": str(index),
+                "labels": labels,
+                "message": message,
+                "timestamp": "2025-08-19T14:38:25Z",
+            },
+            indent=2,
+        )
+
+    report = analyze_text(entry(0, "/reports/export", 28557) + entry(1, "/", 16))
+    slow = next(f for f in report.findings if f.rule == "slow-requests")
+    assert "Slowest paths: /reports/export (28557 ms), / (16 ms)" in slow.explanation

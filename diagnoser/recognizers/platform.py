@@ -406,6 +406,12 @@ def _logfmt(message: str) -> Companion | None:
                 fields["client"] = values["clientIP"]
             if values.get("requestID"):
                 fields["request_id"] = values["requestID"]
+            # `render logs -o json` carries these as labels (added to the message on read)
+            for key, name in (("method", "method"), ("path", "path"), ("host", "host")):
+                if values.get(key):
+                    fields[name] = values[key]
+            if values.get("statusCode", "").isdigit():
+                fields["status"] = int(values["statusCode"])
             return Companion(Kind.REQUEST_LOG, fields)
     if "sample#memory" in message:
         return _heroku_metrics(message)
