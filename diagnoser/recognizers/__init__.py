@@ -181,19 +181,26 @@ class LineParser:
 
     # -- internals ----------------------------------------------------------------
 
+    def _recognized(
+        self,
+        kind: Kind,
+        line: Line,
+        ts: float | None,
+        instance: str,
+        fields: dict[str, str | int | float],
+        pid: int | None = None,
+    ) -> Event:
+        """A line that became an event, counted as recognized."""
+        self.counts.recognized += 1
+        return Event(
+            kind, line.number, line.text, line.source, ts, instance, pid=pid, fields=fields
+        )
+
     def _companion(
         self, line: Line, companion: Companion, ts: float | None, instance: str
     ) -> Event:
-        self.counts.recognized += 1
-        return Event(
-            companion.kind,
-            line.number,
-            line.text,
-            line.source,
-            ts,
-            instance,
-            pid=companion.pid,
-            fields=dict(companion.fields),
+        return self._recognized(
+            companion.kind, line, ts, instance, dict(companion.fields), companion.pid
         )
 
     def _emit_traceback(self) -> list[Event]:
@@ -312,27 +319,13 @@ class LineParser:
 
         sql = django.match_sql(message)
         if sql is not None:
-            self.counts.recognized += 1
-            return Event(
-                Kind.SQL_QUERY,
-                line.number,
-                line.text,
-                line.source,
-                find_timestamp(message) or env_ts,
-                instance,
-                fields=sql,
+            return self._recognized(
+                Kind.SQL_QUERY, line, find_timestamp(message) or env_ts, instance, sql
             )
         django_error = django.match_request_error(message)
         if django_error is not None:
-            self.counts.recognized += 1
-            self._header = Event(
-                Kind.DJANGO_REQUEST_ERROR,
-                line.number,
-                line.text,
-                line.source,
-                env_ts,
-                instance,
-                fields=django_error,
+            self._header = self._recognized(
+                Kind.DJANGO_REQUEST_ERROR, line, env_ts, instance, django_error
             )
             return None
 
@@ -341,32 +334,13 @@ class LineParser:
             return self._companion(line, companion, find_timestamp(message) or env_ts, instance)
         exception = app.match_exception(message)
         if exception is not None:
-            self.counts.recognized += 1
-            return Event(
-                Kind.EXCEPTION_LINE,
-                line.number,
-                line.text,
-                line.source,
-                env_ts,
-                instance,
-                fields=exception,
-            )
+            return self._recognized(Kind.EXCEPTION_LINE, line, env_ts, instance, exception)
         if app.is_progress(message):
             self._progress_line = line.number
-            self.counts.recognized += 1
-            return Event(Kind.APP_PROGRESS, line.number, line.text, line.source, env_ts, instance)
+            return self._recognized(Kind.APP_PROGRESS, line, env_ts, instance, {})
         config = app.match_config_json(message)
         if config is not None:
-            self.counts.recognized += 1
-            return Event(
-                Kind.CONFIG_DUMP,
-                line.number,
-                line.text,
-                line.source,
-                env_ts,
-                instance,
-                fields=config,
-            )
+            return self._recognized(Kind.CONFIG_DUMP, line, env_ts, instance, config)
         level_only = gunicorn.LEVEL_CORE.match(message)
         if level_only is not None:
             # `[ERROR] Exception in worker process`: a log viewer dropped time and pid.
@@ -378,16 +352,7 @@ class LineParser:
         raw = gunicorn.match_raw(message)
         if raw is not None:
             template, m = raw
-            self.counts.recognized += 1
-            return Event(
-                template.kind,
-                line.number,
-                line.text,
-                line.source,
-                env_ts,
-                instance,
-                fields=_fields(m),
-            )
+            return self._recognized(template.kind, line, env_ts, instance, _fields(m))
         self.counts.unrecognized += 1
         return None
 
