@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 _DECODER = json.JSONDecoder()
-MAX_OBJECT_LINES = 10_000
-_REQUEST_LABELS = ("method", "path", "statusCode", "host")  # a runaway "object" is given up on, its lines kept as text
+MAX_OBJECT_LINES = 10_000  # a runaway "object" is given up on, its lines read as text
+_REQUEST_LABELS = ("method", "path", "statusCode", "host")
 
 
 def starts_object(text: str) -> bool:

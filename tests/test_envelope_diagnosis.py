@@ -169,3 +169,14 @@ def test_json_escaped_traceback_is_assembled() -> None:
     assert worker.abort_frame == "/app/app.py:5 in slow_view"
     assert report.lines.read == 3
     assert accounted(report.lines)
+
+
+def test_a_json_object_that_never_closes_is_read_as_text(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import diagnoser.jsonstream
+
+    monkeypatch.setattr(diagnoser.jsonstream, "MAX_OBJECT_LINES", 5)
+    text = "\n".join(["{", "not json", *BARE, "more", "and more"])
+    report = analyze_text(text)
+    assert [f.rule for f in report.findings if f.severity.value != "info"] == ["timeout-sigkill"]
+    assert [e.line for e in report.findings[0].evidence] == [3, 4, 5]
+    assert accounted(report.lines) and report.lines.wrapper == 0

@@ -86,6 +86,8 @@ class LineParser:
         objects, still_open = self._json.feed(line.text)
         if not still_open:
             self._json = None
+        elif self._json.too_long:
+            return self._give_up_json(line)
         if not objects:
             self.counts.wrapper += 1
             return _NO_EVENTS
@@ -96,6 +98,18 @@ class LineParser:
             ts = find_timestamp(stamp) if stamp else None
             out.extend(self._sub_lines(line, strip_ansi(message), ts, instance, counted))
             counted = True
+        return out
+
+    def _give_up_json(self, line: Line) -> list[Event]:
+        """A `{` that never closed: read what was held as ordinary lines, nothing lost."""
+        assert self._json is not None
+        held = self._json.lines
+        self._json = None
+        self.counts.wrapper -= len(held) - 1  # counted as structure while held
+        first = line.number - len(held) + 1
+        out: list[Event] = []
+        for offset, text in enumerate(held):
+            out.extend(self._message(Line(line.source, first + offset, text), text, None, ""))
         return out
 
     def _sub_lines(
