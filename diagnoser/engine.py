@@ -27,13 +27,7 @@ class Occurrence:
     rule: Rule
     group: Hashable
     events: list[Event]
-    first: Event  # the event that matched the first step
     settled: bool = True
-
-    @property
-    def anchor(self) -> tuple[str, int]:
-        """Where the pattern started: rules that supersede others compare this."""
-        return self.first.source, self.first.line
 
 
 @dataclass(slots=True)
@@ -163,12 +157,8 @@ class Engine:
     def finish(self) -> list[Occurrence]:
         """End of input: sequences that reached `provisional_after` stand, unsettled."""
         fired: list[Occurrence] = []
-        rules = {rule.id: rule for rule in self.rules}
         for (rule_id, group), partials in self._partials.items():
-            rule = rules[rule_id]
-            needed = rule.match.provisional_after
-            if needed is None:
-                continue
+            rule = self._rules_by_id[rule_id]
             for partial in partials:
                 occurrence = self._settle_unfinished(rule, group, partial)
                 if occurrence is not None:
@@ -266,7 +256,7 @@ class Engine:
         if not self._absence_ok(rule, partial.events[-1]):
             return None
         occurrence = Occurrence(
-            rule, group, self._with_context(rule, partial.events), partial.events[0], settled=False
+            rule, group, self._with_context(rule, partial.events), settled=False
         )
         self._keep(occurrence)
         return occurrence
@@ -275,9 +265,7 @@ class Engine:
         """A partial match far enough to be shown, unsettled, while it waits."""
         needed = rule.match.provisional_after
         if needed is not None and len(partial.events) >= needed:
-            self.pending[id(partial)] = Occurrence(
-                rule, group, list(partial.events), partial.events[0], settled=False
-            )
+            self.pending[id(partial)] = Occurrence(rule, group, list(partial.events), settled=False)
             if len(self.pending) > MAX_GROUPS:
                 self.pending.pop(next(iter(self.pending)))
 
@@ -325,7 +313,7 @@ class Engine:
     def _fire(self, rule: Rule, group: Hashable, events: list[Event]) -> Occurrence | None:
         if not self._absence_ok(rule, events[-1]):
             return None
-        occurrence = Occurrence(rule, group, self._with_context(rule, events), events[0])
+        occurrence = Occurrence(rule, group, self._with_context(rule, events))
         key = (rule.id, group)
         self._open[key] = occurrence
         self._open.move_to_end(key)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from diagnoser.engine import Occurrence
-from diagnoser.events import Event, Kind
+from diagnoser.events import Kind
 from diagnoser.report.model import Evidence, FindingOut, FixOut, WorkerId
 from diagnoser.rules import Fix, Rule, Where
 
@@ -226,7 +226,3 @@ def finding_for(
         for_=speaks_for,
         against=against,
     )
-
-
-def events_of(occurrences: Iterable[Occurrence]) -> list[Event]:
-    return [event for occurrence in occurrences for event in occurrence.events]

@@ -11,8 +11,6 @@ import locale
 import os
 from typing import Any
 
-LANGUAGES = ("en", "pt-BR")
-
 MESSAGES: dict[str, dict[str, str]] = {
     "summary": {
         "en": "{read} lines read: {recognized} recognized, {traceback} in tracebacks, "

@@ -251,9 +251,6 @@ class FixText(_Strict):
     snippet: str = ""  # the same code, its comments translated
 
 
-LANGUAGES = ("en", "pt-BR")
-
-
 class Rule(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     cause: Cause

@@ -57,15 +57,6 @@ FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("lock", ("/threading.py", "/queue.py", "concurrent/futures/", "multiprocessing/", "filelock")),
 )
 
-CAUSE_OF_FAMILY = {
-    "database": "slow_query",
-    "network": "slow_upstream",
-    "lock": "blocked_worker",
-    "app": "slow_request",
-    "idle_client": "slow_request",
-    "heartbeat": "heartbeat_stall",
-    "idle": "heartbeat_stall",
-}
 # An idle sync worker waits for connections here; a timeout while idle is a stalled heartbeat.
 IDLE_FUNCTIONS = frozenset({"wait", "accept", "run_for_one", "run_for_multiple"})
 
