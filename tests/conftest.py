@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,26 @@ def accounted(lines: LinesOut) -> bool:
         + lines.unrecognized
         + lines.blank
         + lines.wrapper
+    )
+
+
+def through_head(tmp_path: Path, args: str, limit: int) -> subprocess.CompletedProcess[str]:
+    """Run `diagnoser ARGS LOG | head -c LIMIT` on a log of 5,000 timeouts (a closed pipe)."""
+    log = tmp_path / "many.log"
+    log.write_text(
+        "".join(
+            f"[2025-07-30 11:10:08 -0300] [85] [CRITICAL] WORKER TIMEOUT (pid:{pid})\n"
+            for pid in range(100, 5100)
+        ),
+        encoding="utf-8",
+    )
+    return subprocess.run(
+        f"{sys.executable} -m diagnoser {args} {log} | head -c {limit}",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
     )
 
 

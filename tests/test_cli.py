@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import RUNBOOK_LINES
+from conftest import RUNBOOK_LINES, through_head
 from typer.testing import CliRunner
 
 from diagnoser.cli import app
@@ -157,20 +157,6 @@ def test_python_dash_m_and_version() -> None:
 
 
 def test_closed_pipe_exits_quietly(tmp_path: Path) -> None:
-    path = tmp_path / "big.log"
-    path.write_text(
-        "".join(
-            f"[2025-07-30 11:10:08 -0300] [85] [CRITICAL] WORKER TIMEOUT (pid:{pid})\n"
-            for pid in range(100, 5100)
-        ),
-        encoding="utf-8",
-    )
-    proc = subprocess.run(
-        f"{sys.executable} -m diagnoser analyze {path} -f json | head -c 10",
-        shell=True,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = through_head(tmp_path, "analyze -f json", 10)
     assert proc.stdout == '{\n  "versi'
     assert proc.stderr == ""

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT, RUNBOOK_LINES
+from conftest import RUNBOOK_LINES, through_head
 
 from diagnoser.analysis import analyze_paths
 
@@ -154,22 +154,7 @@ def test_follow_reads_across_truncation_and_rotation(tmp_path: Path) -> None:
 
 
 def test_closed_output_pipe_exits_quietly(tmp_path: Path) -> None:
-    log = tmp_path / "many.log"
-    log.write_text(
-        "".join(
-            f"[2025-07-30 11:10:08 -0300] [85] [CRITICAL] WORKER TIMEOUT (pid:{p})\n"
-            for p in range(100, 3000)
-        ),
-        encoding="utf-8",
-    )
-    proc = subprocess.run(
-        f"{sys.executable} -m diagnoser watch -f jsonl {log} | head -c 100",
-        shell=True,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
+    proc = through_head(tmp_path, "watch -f jsonl", 100)
     assert proc.stderr == ""
 
 
