@@ -7,18 +7,21 @@ A live reader feeds lines one by one through the same object.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Iterable
+from operator import itemgetter
 from pathlib import Path
 
+from diagnoser import bulk
 from diagnoser.config import Configuration, source_label
 from diagnoser.correlate import Correlator
-from diagnoser.engine import Engine, Occurrence, where_ok
+from diagnoser.engine import BulkLine, Engine, Occurrence, where_ok
 from diagnoser.events import Event, Kind
 from diagnoser.findings import ANY_INSTANCE, build_findings
 from diagnoser.recognizers import LineParser
 from diagnoser.report.model import GunicornOut, LinesOut, Report, SettingOut, WorkerOut
 from diagnoser.rules import Fix, Rule, RuleError, Where, load_rules
-from diagnoser.sources import Line, read_lines
+from diagnoser.sources import Line, read_blocks
 from diagnoser.stats import RequestStats
 from diagnoser.timeline import Timeline
 
@@ -39,6 +42,7 @@ class Analysis:
         lang: str = "en",
         max_retired: int = 20_000,
         max_workers: int = 20_000,
+        bulk_lines: bool = True,
     ) -> None:
         self.rules = rules
         self.fixes = fixes
@@ -52,6 +56,9 @@ class Analysis:
         self.stats = RequestStats()
         self.timeline = Timeline()
         self._parsers: dict[str, LineParser] = {}
+        # request, access and SQL lines counted in runs (None: every line read alone)
+        self._bulk = bulk.compile_patterns(rules) if bulk_lines else None
+        self.engine.materialize = self._materialize
 
     def _parser(self, source: str) -> LineParser:
         parser = self._parsers.get(source)
@@ -63,6 +70,106 @@ class Analysis:
     def feed_line(self, line: Line) -> list[Occurrence]:
         """Read one line; return the occurrences it decided."""
         return self._dispatch(self._parser(line.source).feed(line))
+
+    def feed_block(self, source: str, data: bytes, first_number: int) -> list[Occurrence]:
+        """Read whole lines (`data` ends with a newline), numbered from `first_number`.
+
+        One C-level scan finds the rare lines, which are read one by one; the
+        runs of bulk lines between them are counted (`_bulk_run`).
+        """
+        patterns = self._bulk
+        parser = self._parser(source)
+        fired: list[Occurrence] = []
+        block = b"\n" + data  # every line now follows a newline
+        last = len(block) - 1  # the newline that ends the last line
+        pos = 0  # the newline before the next line to read
+        number = first_number - 1
+        while pos < last:
+            if patterns is None or not parser.idle:
+                # a traceback or record is open: the next line is read alone
+                end = block.find(b"\n", pos + 1)
+                number += 1
+                fired.extend(self.feed_line(Line(source, number, _text(block[pos + 1 : end]))))
+                pos = end
+                continue
+            m = patterns.rare.search(block, pos)
+            rare = last if m is None else m.start()
+            if rare > pos:
+                count = block.count(b"\n", pos, rare)
+                fired.extend(self._bulk_run(source, block, pos, rare, number + 1, count))
+                number += count
+            if rare >= last:
+                break
+            end = block.find(b"\n", rare + 1)
+            number += 1
+            fired.extend(self.feed_line(Line(source, number, _text(block[rare + 1 : end]))))
+            pos = end
+        return fired
+
+    def _bulk_run(
+        self, source: str, block: bytes, lo: int, hi: int, first: int, count: int
+    ) -> list[Occurrence]:
+        """`count` bulk lines, the ones after the newlines in `block[lo:hi]`: counted,
+        timed and fed to the engine as runs; read one by one while their kind
+        still lacks samples or evidence."""
+        requests = block.count(bulk.REQUEST_MARK, lo, hi)
+        accesses = block.count(bulk.ACCESS_MARK, lo, hi)
+        queries = count - requests - accesses
+        found = [
+            kind
+            for kind, n in (
+                (Kind.REQUEST_LOG, requests),
+                (Kind.ACCESS, accesses),
+                (Kind.SQL_QUERY, queries),
+            )
+            if n
+        ]
+        instance = source  # bulk lines carry no envelope, so no instance of their own
+        samples = self._samples.get(instance, {})
+        if queries < 0 or any(
+            len(samples.get(kind, ())) < SAMPLES_PER_KIND
+            or self.engine.bulk_wants_events(kind, instance)
+            for kind in found
+        ):
+            return self._lines_alone(source, block, lo, hi, first)
+        counts = self._parser(source).counts
+        counts.read += count
+        counts.recognized += count
+        fired: list[Occurrence] = []
+        for kind in found:
+            lines: list[BulkLine] = []
+            if kind is Kind.REQUEST_LOG:
+                durations = Counter(bulk.DURATIONS.findall(block, lo, hi))
+                self.stats.observe_durations({int(k): v for k, v in durations.items()})
+                times = bulk.prefix_times(bulk.REQUEST_TIMES.findall(block, lo, hi))
+            elif kind is Kind.ACCESS:
+                times = bulk.access_times(bulk.ACCESS_TIMES.findall(block, lo, hi))
+            else:
+                rows = bulk.SQL_LINES.findall(block, lo, hi)
+                times = bulk.prefix_times(list(map(itemgetter(1), rows)))
+                if self.engine.counts_lines(kind):
+                    lines = _bulk_lines(source, block, lo, first, times)
+            known = [t for t in times if t is not None]
+            if known:
+                self.timeline.observe_span(min(known), max(known))
+            fired.extend(self.engine.bulk(kind, instance, times, lines))
+        return fired
+
+    def _lines_alone(
+        self, source: str, block: bytes, lo: int, hi: int, first: int
+    ) -> list[Occurrence]:
+        fired: list[Occurrence] = []
+        for offset, raw in enumerate(block[lo + 1 : hi].split(b"\n")):
+            fired.extend(self.feed_line(Line(source, first + offset, _text(raw))))
+        return fired
+
+    def _materialize(self, line: BulkLine) -> Event:
+        """A bulk line the engine needs as an event after all (a count rule fired)."""
+        events = LineParser().feed(Line(line.source, line.line, line.text))
+        assert len(events) == 1, line
+        event = events[0]
+        self.correlator.observe(event)
+        return event
 
     def end_source(self, source: str) -> list[Occurrence]:
         """The input `source` ended: flush what its parser held back."""
@@ -173,6 +280,28 @@ class Analysis:
         return False
 
 
+def _text(raw: bytes) -> str:
+    """One line's text: bad bytes replaced, a CR before the newline dropped."""
+    text = raw.decode("utf-8", "replace")
+    return text[:-1] if text.endswith("\r") else text
+
+
+def _bulk_lines(
+    source: str, block: bytes, lo: int, first: int, times: list[float | None]
+) -> list[BulkLine]:
+    """The SQL lines after the newlines from `lo` on, numbered, with their times."""
+    out: list[BulkLine] = []
+    number = first
+    pos = lo
+    for index, m in enumerate(bulk.SQL_LINES.finditer(block, lo)):
+        if index >= len(times):
+            break
+        number += block.count(b"\n", pos, m.start())
+        pos = m.start()
+        out.append(BulkLine(source, number, times[index], _text(m.group(1))))
+    return out
+
+
 def select_rules(rules: list[Rule], select: list[str], ignore: list[str]) -> list[Rule]:
     """Keep the rules named (or all) minus the ignored ones; unknown ids are an error."""
     known = {rule.id for rule in rules}
@@ -202,8 +331,8 @@ def analyze_paths(
     for config_file in sorted(config_files or [], key=lambda p: p.suffix != ".py"):
         analysis.configuration.read_file(config_file)
     for path in paths:
-        for line in read_lines(path):
-            analysis.feed_line(line)
+        for data, first in read_blocks(path):
+            analysis.feed_block(path, data, first)
         analysis.end_source(path)
     analysis.finish()
     return analysis.report()

@@ -7,27 +7,54 @@ report them at once; `analyze` is the same engine run to the end of the input.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
 from diagnoser.correlate import Correlator
 from diagnoser.events import Event, Kind
 from diagnoser.rules import Absent, Compare, Rule, Step, Where
 
+
+def counts_every_line(rule: Rule, kind: Kind) -> bool:
+    """A count rule whose step takes every event of `kind` (`excessive-logging`)."""
+    step = rule.match.steps[0]
+    return rule.match.type == "count" and kind in step.event and not step.where and not step.any
+
+
 CLOCK_SLOP = 2.0  # seconds: lines of one second may arrive slightly out of order
 MAX_GROUPS = 50_000  # bound on partial matches kept at once (oldest dropped first)
 PRUNE_EVERY = 10_000  # events between sweeps of expired matches
 MAX_OCCURRENCES_PER_RULE = 200
+MAX_EVENTS_PER_OCCURRENCE = 64  # later follow-up events are counted, not kept
+EVIDENCE_EVENTS = 40  # a rule's kept events that fill its evidence (findings.MAX_EVIDENCE)
+HISTORY = 512  # recent events per instance, for context and absences
 
 
 @dataclass(slots=True)
 class Occurrence:
-    """One firing of a rule: the events that proved it, for one group."""
+    """One firing of a rule: the events that proved it, for one group.
+
+    Follow-up events past `MAX_EVENTS_PER_OCCURRENCE`, and bulk lines attached
+    without being read one by one, are only counted: `extra_lines` is the
+    number of evidence lines they would have shown.
+    """
 
     rule: Rule
     group: Hashable
     events: list[Event]
     settled: bool = True
+    extra_lines: int = 0
+    kept: bool = False  # among the rule's kept occurrences (not past the bound)
+
+
+@dataclass(slots=True)
+class BulkLine:
+    """A bulk line held in a count window, read as an event only if the rule fires."""
+
+    source: str
+    line: int
+    ts: float | None
+    text: str
 
 
 @dataclass(slots=True)
@@ -35,7 +62,7 @@ class _Partial:
     events: list[Event] = field(default_factory=list)
 
 
-def _within(first: Event, later: Event, span: float) -> bool:
+def _within(first: Event | BulkLine, later: Event | BulkLine, span: float) -> bool:
     if first.ts is None or later.ts is None:
         return True
     return -CLOCK_SLOP <= later.ts - first.ts <= span
@@ -83,6 +110,29 @@ def _matches(matcher: Matcher, event: Event) -> bool:
     return False
 
 
+def _cannot_materialize(line: BulkLine) -> Event:
+    raise RuntimeError("bulk lines fed to an engine that cannot read them")
+
+
+def _bulk_group(rule: Rule, instance: str) -> Hashable | None:
+    """The group a bulk line falls in for `rule` (bulk lines name no worker)."""
+    scope = rule.match.group_by
+    if scope == "worker":
+        return None
+    return instance if scope == "instance" else ""
+
+
+def _inside(times: list[float | None], first: float | None, span: float) -> int:
+    """How many leading `times` are within `span` of `first` (as `_within` decides)."""
+    if first is None:
+        return len(times)
+    low, high = first - CLOCK_SLOP, first + span
+    for index, ts in enumerate(times):
+        if ts is not None and not low <= ts <= high:
+            return index
+    return len(times)
+
+
 class Engine:
     """Runs every rule over the event stream."""
 
@@ -103,8 +153,14 @@ class Engine:
                 self._by_kind.setdefault(kind, []).append(rule)
         self._partials: OrderedDict[tuple[str, Hashable], list[_Partial]] = OrderedDict()
         self._open: OrderedDict[tuple[str, Hashable], Occurrence] = OrderedDict()
-        self._counts: OrderedDict[tuple[str, Hashable], deque[Event]] = OrderedDict()
-        self._instance_history: dict[str, deque[Event]] = {}
+        self._counts: OrderedDict[tuple[str, Hashable], deque[Event | BulkLine]] = OrderedDict()
+        # reads a bulk line held in a count window as its event (set by the analysis)
+        self.materialize: Callable[[BulkLine], Event] = _cannot_materialize
+        # (sequence number, event): bulk lines take sequence numbers without being kept,
+        # so an event leaves the history after the same number of lines as before
+        self._instance_history: dict[str, deque[tuple[int, Event]]] = {}
+        self._seq: dict[str, int] = {}
+        self._rule_events: dict[str, int] = {}  # events kept in a rule's kept occurrences
         self._fed = 0
         self._now: float | None = None  # the latest timestamp seen
         self._rules_by_id = {rule.id: rule for rule in rules}
@@ -122,8 +178,9 @@ class Engine:
         instance = self.correlator.instance_key(event)
         history = self._instance_history.get(instance)
         if history is None:
-            history = self._instance_history[instance] = deque(maxlen=512)
-        history.append(event)
+            history = self._instance_history[instance] = deque(maxlen=HISTORY)
+        seq = self._seq[instance] = self._seq.get(instance, 0) + 1
+        history.append((seq, event))
         self._fed += 1
         if event.ts is not None:
             self._now = event.ts
@@ -152,7 +209,9 @@ class Engine:
             self.dropped[rule_id] = self.dropped.get(rule_id, 0) + 1
             return
         self.kept[rule_id] = self.kept.get(rule_id, 0) + 1
+        self._rule_events[rule_id] = self._rule_events.get(rule_id, 0) + len(occurrence.events)
         self.occurrences.append(occurrence)
+        occurrence.kept = True
 
     def finish(self) -> list[Occurrence]:
         """End of input: sequences that reached `provisional_after` stand, unsettled."""
@@ -286,7 +345,8 @@ class Engine:
         while window and not _within(window[0], event, span):
             window.popleft()
         if len(window) >= rule.match.threshold:
-            occurrence = self._fire(rule, group, list(window))
+            events = [self.materialize(e) if isinstance(e, BulkLine) else e for e in window]
+            occurrence = self._fire(rule, group, events)
             if occurrence is not None:
                 window.clear()
             return occurrence
@@ -306,7 +366,12 @@ class Engine:
         if event.kind in rule.match.evidence or (
             event.kind in later_kinds and any(self._ok(s, event) for s in rule.match.steps)
         ):
-            occurrence.events.append(event)
+            if len(occurrence.events) < MAX_EVENTS_PER_OCCURRENCE:
+                occurrence.events.append(event)
+                if occurrence.kept:
+                    self._rule_events[rule.id] = self._rule_events.get(rule.id, 0) + 1
+            else:
+                occurrence.extra_lines += len(event.evidence_lines())
             return True
         return False
 
@@ -324,7 +389,12 @@ class Engine:
     def _history(self, scope: str, event: Event) -> Iterable[Event]:
         if scope == "worker":
             return self.correlator.history(event.worker)
-        return self._instance_history.get(self.correlator.instance_key(event), ())
+        instance = self.correlator.instance_key(event)
+        history = self._instance_history.get(instance)
+        if not history:
+            return ()
+        oldest = self._seq.get(instance, 0) - HISTORY
+        return [e for seq, e in history if seq > oldest]
 
     def _with_context(self, rule: Rule, events: list[Event]) -> list[Event]:
         """Step events plus the group's evidence between them and context before them."""
@@ -349,6 +419,128 @@ class Engine:
         if not extra:
             return events
         return sorted([*events, *extra], key=lambda e: e.line)
+
+    # -- bulk lines ----------------------------------------------------------------
+
+    def bulk_wants_events(self, kind: Kind, instance: str) -> bool:
+        """Whether the next lines of `kind` must be read one by one, because an open
+        occurrence would keep them as evidence (its rule's evidence is not full yet)."""
+        for rule in self._by_kind.get(kind, ()):
+            if kind not in rule.match.evidence or counts_every_line(rule, kind):
+                continue
+            group = _bulk_group(rule, instance)
+            if group is None:
+                continue
+            occurrence = self._open.get((rule.id, group))
+            if (
+                occurrence is not None
+                and occurrence.kept
+                and len(occurrence.events) < MAX_EVENTS_PER_OCCURRENCE
+                and self._rule_events.get(rule.id, 0) < EVIDENCE_EVENTS
+            ):
+                return True
+        return False
+
+    def counts_lines(self, kind: Kind) -> bool:
+        """Whether a count rule counts every line of `kind` (bulk runs must list them)."""
+        return any(counts_every_line(rule, kind) for rule in self._by_kind.get(kind, ()))
+
+    def bulk(
+        self,
+        kind: Kind,
+        instance: str,
+        times: list[float | None],
+        lines: list[BulkLine],
+    ) -> list[Occurrence]:
+        """A run of `len(times)` lines of `kind` that no rule step matches, in line
+        order with their timestamps: what feeding each as an event would have done.
+
+        They take their place in the instance's history, follow an open occurrence
+        (counted), end partial matches whose time span they pass, and feed count
+        rules that count every such line (`lines`: given when `counts_lines`).
+        """
+        count = len(times)
+        if not count:
+            return []
+        fed_before = self._fed
+        self._fed += count
+        self._seq[instance] = self._seq.get(instance, 0) + count
+        for ts in reversed(times):
+            if ts is not None:
+                self._now = ts
+                break
+        fired: list[Occurrence] = []
+        for rule in self._by_kind.get(kind, ()):
+            group = _bulk_group(rule, instance)
+            if group is None:
+                continue
+            if counts_every_line(rule, kind):
+                fired.extend(self._bulk_count(rule, group, lines))
+                continue
+            key = (rule.id, group)
+            attached = 0
+            occurrence = self._open.get(key)
+            if occurrence is not None:
+                inside = _inside(times, occurrence.events[0].ts, rule.match.timespan)
+                if kind in rule.match.evidence:
+                    attached = inside
+                    occurrence.extra_lines += inside
+                if inside < count:
+                    del self._open[key]
+            if rule.match.type != "count" and attached < count:
+                self._bulk_expire(rule, group, times[attached:])
+        if fed_before // PRUNE_EVERY != self._fed // PRUNE_EVERY:
+            self._prune()
+        return fired
+
+    def _bulk_expire(self, rule: Rule, group: Hashable, times: list[float | None]) -> None:
+        """Partial matches that a later line shows to be past their time span end."""
+        key = (rule.id, group)
+        partials = self._partials.get(key)
+        if not partials:
+            return
+        for partial in list(partials):
+            if _inside(times, partial.events[0].ts, rule.match.timespan) < len(times):
+                partials.remove(partial)
+                self.pending.pop(id(partial), None)
+                occurrence = self._settle_unfinished(rule, group, partial)
+                del occurrence  # kept by _settle_unfinished, as in _sequence
+        if not partials:
+            del self._partials[key]
+
+    def _bulk_count(self, rule: Rule, group: Hashable, lines: list[BulkLine]) -> list[Occurrence]:
+        """`_count` for bulk lines: held as `BulkLine`s, read only when the rule fires."""
+        key = (rule.id, group)
+        span = rule.match.timespan
+        fired: list[Occurrence] = []
+        for line in lines:
+            occurrence = self._open.get(key)
+            if occurrence is not None:
+                if _within(occurrence.events[0], line, span):
+                    if len(occurrence.events) < MAX_EVENTS_PER_OCCURRENCE:
+                        occurrence.events.append(self.materialize(line))
+                        if occurrence.kept:
+                            self._rule_events[rule.id] = self._rule_events.get(rule.id, 0) + 1
+                    else:
+                        occurrence.extra_lines += 1
+                    continue
+                del self._open[key]
+            window = self._counts.get(key)
+            if window is None:
+                window = self._counts[key] = deque()
+                if len(self._counts) > MAX_GROUPS:
+                    self._counts.popitem(last=False)
+            window.append(line)
+            while window and not _within(window[0], line, span):
+                window.popleft()
+            if len(window) >= rule.match.threshold:
+                events = [self.materialize(e) if isinstance(e, BulkLine) else e for e in window]
+                fresh = self._fire(rule, group, events)
+                if fresh is not None:
+                    window.clear()
+                    self._keep(fresh)
+                    fired.append(fresh)
+        return fired
 
     def _absence_ok(self, rule: Rule, deciding: Event) -> bool:
         for absent in rule.match.absent:

@@ -54,6 +54,7 @@ def _evidence(occurrences: list[Occurrence], multiple_inputs: bool) -> tuple[lis
     lines: list[Evidence] = []
     omitted = 0
     for occurrence in occurrences:
+        omitted += occurrence.extra_lines  # follow-up lines counted, not kept
         for event in occurrence.events:
             for number, text in event.evidence_lines():
                 key = (event.source, number)

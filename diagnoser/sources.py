@@ -52,6 +52,39 @@ def check_readable(paths: list[str]) -> None:
             _open(path).close()
 
 
+BLOCK = 1 << 20  # bytes read at a time by `read_blocks`
+
+
+def read_blocks(path: str) -> Iterator[tuple[bytes, int]]:
+    """Yield whole lines of one source in large blocks, with the number of the
+    block's first line; every block ends with a newline (one is added to an
+    unterminated last line)."""
+    stream = _open(path)
+    number = 1
+    tail = b""
+    try:
+        while True:
+            chunk = stream.read(BLOCK)
+            if not chunk:
+                break
+            data = tail + chunk if tail else chunk
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                tail = data
+                continue
+            tail = data[cut:]
+            block = data[:cut] if tail else data
+            yield block, number
+            number += block.count(b"\n")
+        if tail:
+            yield tail + b"\n", number
+    except (OSError, EOFError) as exc:  # a truncated gzip file, a vanished file
+        raise InputError(f"{path}: read failed after line {number - 1}: {exc}") from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
 def read_lines(path: str) -> Iterator[Line]:
     """Yield the lines of one source, numbered from 1, without their line ending."""
     stream = _open(path)

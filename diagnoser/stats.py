@@ -11,18 +11,18 @@ import math
 from dataclasses import dataclass, field
 
 from diagnoser.events import Event, Kind
+from diagnoser.latency import LatencyHistogram
 
 _MEMORY_KINDS = frozenset(
     {Kind.MEMORY_SAMPLE, Kind.PLATFORM_OOM, Kind.KERNEL_OOM, Kind.MEMORY_KILL}
 )
 
-MAX_SAMPLES = 100_000  # durations kept for percentiles (a reservoir would be exact enough)
 DEFAULT_TIMEOUT_S = 30  # Gunicorn's default `timeout`
 
 
 @dataclass(slots=True)
 class RequestStats:
-    durations_ms: list[int] = field(default_factory=list)
+    durations_ms: LatencyHistogram = field(default_factory=LatencyHistogram)
     slowest_by_path: dict[str, int] = field(default_factory=dict)
     count: int = 0
     configured_timeout: float | None = None
@@ -45,8 +45,7 @@ class RequestStats:
         if not isinstance(duration, int | float):
             return
         self.count += 1
-        if len(self.durations_ms) < MAX_SAMPLES:
-            self.durations_ms.append(int(duration))
+        self.durations_ms.add(int(duration))
         path = event.fields.get("path")
         if isinstance(path, str):
             path = path.split("?", 1)[0]
@@ -81,12 +80,13 @@ class RequestStats:
             return None
         return max(1, int(self.memory_limit_mb * 0.8 // per_worker))
 
+    def observe_durations(self, counts: dict[int, int]) -> None:
+        """Durations of request lines read in bulk (no path): `{ms: how many}`."""
+        self.count += sum(counts.values())
+        self.durations_ms.add_counts(counts)
+
     def percentile(self, q: float) -> int | None:
-        if not self.durations_ms:
-            return None
-        ordered = sorted(self.durations_ms)
-        index = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
-        return ordered[index]
+        return self.durations_ms.percentile(q)
 
     def suggested_timeout(self) -> int | None:
         """A timeout (s) that lets the slowest legitimate requests finish: p99 x 1.5.
@@ -114,7 +114,7 @@ class RequestStats:
             "p50_ms": str(self.percentile(0.50)),
             "p95_ms": str(self.percentile(0.95)),
             "p99_ms": str(self.percentile(0.99)),
-            "max_ms": str(max(self.durations_ms)),
+            "max_ms": str(self.durations_ms.max()),
         }
         suggestion = self.suggested_timeout()
         if suggestion is not None:

@@ -87,6 +87,16 @@ class Timeline:
             counts = self._counts[minute] = [0] * len(SERIES)
         counts[index] += 1
 
+    def observe_span(self, first: float, last: float) -> None:
+        """Lines read in bulk, from `first` to `last`: they count in no series but
+        stretch the chart to their minutes, as each of them would."""
+        for ts in (first, last):
+            minute = int(ts // 60)
+            if self._last is None or minute > self._last:
+                self._last = minute
+            if self._first is None or minute < self._first:
+                self._first = minute
+
     def _prune(self) -> None:
         """Forget minutes that fell out of the window (amortized: runs once per window)."""
         assert self._last is not None

@@ -180,6 +180,17 @@ class LineParser:
             return out or _NO_EVENTS
         return (out or []) + [event] if out else (event,)
 
+    @property
+    def idle(self) -> bool:
+        """Nothing is held back: the next line starts afresh (bulk lines may be skipped)."""
+        return (
+            self._tb is None
+            and self._header is None
+            and self._block is None
+            and self._json is None
+            and not self._echo
+        )
+
     def finish(self) -> list[Event]:
         """Events still held back at end of input (a header, a traceback, a block)."""
         out: list[Event] = []
@@ -334,7 +345,7 @@ class LineParser:
         sql = django.match_sql(message)
         if sql is not None:
             return self._recognized(
-                Kind.SQL_QUERY, line, find_timestamp(message) or env_ts, instance, sql
+                Kind.SQL_QUERY, line, env_ts or find_timestamp(message), instance, sql
             )
         django_error = django.match_request_error(message)
         if django_error is not None:
@@ -345,7 +356,7 @@ class LineParser:
 
         companion = platform.match_companion(message)
         if companion is not None:
-            return self._companion(line, companion, find_timestamp(message) or env_ts, instance)
+            return self._companion(line, companion, env_ts or find_timestamp(message), instance)
         exception = app.match_exception(message)
         if exception is not None:
             return self._recognized(Kind.EXCEPTION_LINE, line, env_ts, instance, exception)
