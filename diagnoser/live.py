@@ -17,11 +17,12 @@ from diagnoser.analysis import Analysis
 from diagnoser.findings import build_findings
 from diagnoser.report.model import FindingOut, Report
 from diagnoser.sources import Line
+from diagnoser.vocabulary import UpdateStatus
 
 
 @dataclass(slots=True, frozen=True)
 class Update:
-    status: str  # "provisional" | "confirmed" | "updated" | "withdrawn"
+    status: UpdateStatus
     finding: FindingOut
     line: int  # the line that decided it (the last line read)
     source: str
@@ -81,17 +82,17 @@ class LiveSession:
         for rule, finding in now.items():
             before = self._shown.get(rule)
             if before is None:
-                status = "confirmed" if finding.settled else "provisional"
+                status = UpdateStatus.CONFIRMED if finding.settled else UpdateStatus.PROVISIONAL
             elif before.settled != finding.settled and finding.settled:
-                status = "confirmed"
+                status = UpdateStatus.CONFIRMED
             elif before.occurrences != finding.occurrences or before.evidence != finding.evidence:
-                status = "updated"
+                status = UpdateStatus.UPDATED
             else:
                 continue
             updates.append(Update(status, finding, line, source))
         for rule, finding in self._shown.items():
             if rule not in now:
-                updates.append(Update("withdrawn", finding, line, source))
+                updates.append(Update(UpdateStatus.WITHDRAWN, finding, line, source))
         self._shown = now
         return updates
 

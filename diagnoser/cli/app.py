@@ -15,7 +15,7 @@ import typer
 
 from diagnoser import __version__
 from diagnoser.report.model import Report
-from diagnoser.rules import Severity
+from diagnoser.vocabulary import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 

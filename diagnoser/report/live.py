@@ -20,12 +20,13 @@ from diagnoser.correlate import Correlator
 from diagnoser.live import LiveSession, Update
 from diagnoser.report.model import Report
 from diagnoser.report.safe import literal
+from diagnoser.vocabulary import UpdateStatus
 
 STATUS_STYLE = {
-    "provisional": "bold yellow",
-    "confirmed": "bold red",
-    "updated": "bold magenta",
-    "withdrawn": "dim",
+    UpdateStatus.PROVISIONAL: "bold yellow",
+    UpdateStatus.CONFIRMED: "bold red",
+    UpdateStatus.UPDATED: "bold magenta",
+    UpdateStatus.WITHDRAWN: "dim",
 }
 SHOWN_WORKERS = 15
 SHOWN_FINDINGS = 8

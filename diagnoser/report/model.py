@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from diagnoser.rules import Cause, Severity
+from diagnoser.vocabulary import Cause, Severity, WorkerState
 
 
 class _Model(BaseModel):
@@ -73,7 +73,7 @@ class WorkerOut(_Model):
     instance: str
     pid: int
     generation: int = Field(description="0 for the first life of this pid, 1 after reuse, ...")
-    state: str
+    state: WorkerState
     end: str
     first_line: int
     last_line: int
