@@ -12,25 +12,26 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from diagnoser.events import Event, Kind, WorkerRef
+from diagnoser.vocabulary import WorkerState
 
 # What each event says about the worker's state.
-_STATE_OF: dict[Kind, str] = {
-    Kind.WORKER_BOOT: "booting",
-    Kind.UVICORN_STARTED: "booting",
-    Kind.UVICORN_STARTUP: "running",
-    Kind.ACCESS: "running",
-    Kind.WORKER_TIMEOUT: "timed_out",
-    Kind.WORKER_ABORT: "aborted",
-    Kind.MAX_REQUESTS: "recycling",
-    Kind.WORKER_EXITING: "exiting",
-    Kind.UVICORN_SHUTDOWN: "exiting",
-    Kind.WORKER_EXIT_CODE: "exited",
-    Kind.WORKER_SIGNALED: "killed",
-    Kind.WORKER_EXCEPTION: "failed",
-    Kind.APP_LOAD_ERROR: "failed",
+_STATE_OF: dict[Kind, WorkerState] = {
+    Kind.WORKER_BOOT: WorkerState.BOOTING,
+    Kind.UVICORN_STARTED: WorkerState.BOOTING,
+    Kind.UVICORN_STARTUP: WorkerState.RUNNING,
+    Kind.ACCESS: WorkerState.RUNNING,
+    Kind.WORKER_TIMEOUT: WorkerState.TIMED_OUT,
+    Kind.WORKER_ABORT: WorkerState.ABORTED,
+    Kind.MAX_REQUESTS: WorkerState.RECYCLING,
+    Kind.WORKER_EXITING: WorkerState.EXITING,
+    Kind.UVICORN_SHUTDOWN: WorkerState.EXITING,
+    Kind.WORKER_EXIT_CODE: WorkerState.EXITED,
+    Kind.WORKER_SIGNALED: WorkerState.KILLED,
+    Kind.WORKER_EXCEPTION: WorkerState.FAILED,
+    Kind.APP_LOAD_ERROR: WorkerState.FAILED,
 }
 STARTUP_SECONDS = 1.0
-_ENDED = frozenset({"exited", "killed", "failed", "lost"})
+_ENDED = frozenset({WorkerState.EXITED, WorkerState.KILLED, WorkerState.FAILED, WorkerState.LOST})
 _MASTER_KINDS = frozenset(
     {
         Kind.MASTER_START,
@@ -57,7 +58,7 @@ class Worker:
     first_line: int
     last_line: int = 0
     boot_line: int | None = None
-    state: str = "running"
+    state: WorkerState = WorkerState.RUNNING
     end: str = ""  # how it ended: "exit code 1", "SIGKILL", "abort", ...
     timeouts: int = 0
     requests: int = 0
@@ -173,7 +174,8 @@ class Correlator:
     def _retire(self, key: tuple[str, int]) -> None:
         worker = self.workers.pop(key)
         if worker.state not in _ENDED:
-            worker.state = "lost" if worker.state != "exiting" else "exited"
+            exiting = worker.state is WorkerState.EXITING
+            worker.state = WorkerState.EXITED if exiting else WorkerState.LOST
         worker.history = []
         self.retired.append(worker)
         if len(self.retired) > self.max_retired:
@@ -192,7 +194,7 @@ class Correlator:
             worker.last_ts = event.ts
         kind = event.kind
         state = _STATE_OF.get(kind)
-        if state is not None and not (worker.state in _ENDED and state == "exiting"):
+        if state is not None and not (worker.state in _ENDED and state is WorkerState.EXITING):
             worker.state = state
         if kind is Kind.WORKER_BOOT:
             worker.boot_line = event.line

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from diagnoser.correlate import Correlator
 from diagnoser.events import Event, Kind
 from diagnoser.rules import Absent, Compare, Rule, Step, Where
+from diagnoser.vocabulary import MatchType
 
 
 def counts_every_line(rule: Rule, kind: Kind) -> bool:
@@ -194,7 +195,7 @@ class Engine:
             group = self._group(rule, event, instance)
             if group is None:
                 continue
-            if rule.match.type == "count":
+            if rule.match.type is MatchType.COUNT:
                 occurrence = self._count(rule, group, event)
             else:
                 occurrence = self._sequence(rule, group, event)
@@ -361,7 +362,7 @@ class Engine:
             del self._open[key]
             return False
         later_kinds = {k for step in rule.match.steps[1:] for k in step.kinds}
-        if rule.match.type == "count":
+        if rule.match.type is MatchType.COUNT:
             later_kinds |= rule.match.steps[0].kinds
         if event.kind in rule.match.evidence or (
             event.kind in later_kinds and any(self._ok(s, event) for s in rule.match.steps)

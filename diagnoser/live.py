@@ -5,26 +5,26 @@ findings with the ones already reported and yields updates: a finding that is
 new (provisional while its outcome is pending, confirmed once settled), one that
 changed (more occurrences, settled), or one withdrawn (a more precise rule took
 its place). The final report is `Analysis.report()` after `finish()`, exactly
-what `analyze` prints for the same bytes.
+what `analyze` prints for the same bytes. `snapshot()` is what a live view shows,
+as report-model types, so the renderers never reach into the analysis.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections import deque
+from itertools import islice
 
 from diagnoser.analysis import Analysis
+from diagnoser.correlate import Worker
 from diagnoser.findings import build_findings
-from diagnoser.report.model import FindingOut, Report
+from diagnoser.report.model import FindingOut, FindingUpdate, LiveSnapshot, LiveWorker, Report
 from diagnoser.sources import Line
+from diagnoser.vocabulary import UpdateStatus
 
-
-@dataclass(slots=True, frozen=True)
-class Update:
-    status: str  # "provisional" | "confirmed" | "updated" | "withdrawn"
-    finding: FindingOut
-    line: int  # the line that decided it (the last line read)
-    source: str
+# How many workers and updates a snapshot holds: what one screen of the live view shows.
+SNAPSHOT_WORKERS = 15
+SNAPSHOT_UPDATES = 8
 
 
 class LiveSession:
@@ -37,8 +37,9 @@ class LiveSession:
         self.started = time.monotonic()
         self.lines = 0
         self.finished = False
+        self.recent: deque[FindingUpdate] = deque(maxlen=SNAPSHOT_UPDATES)
 
-    def feed(self, lines: list[Line]) -> list[Update]:
+    def feed(self, lines: list[Line]) -> list[FindingUpdate]:
         """Read a batch of lines; the updates they caused."""
         changed = False
         for line in lines:
@@ -54,7 +55,7 @@ class LiveSession:
         last = lines[-1]
         return self._diff(self._current(), last.number, last.source)
 
-    def finish(self) -> tuple[list[Update], Report]:
+    def finish(self) -> tuple[list[FindingUpdate], Report]:
         """End of input: settle what is left and return the final report."""
         self.analysis.finish()
         self.finished = True
@@ -75,28 +76,65 @@ class LiveSession:
             dropped=engine.dropped,
         )
 
-    def _diff(self, findings: list[FindingOut], line: int, source: str) -> list[Update]:
-        updates: list[Update] = []
+    def _diff(self, findings: list[FindingOut], line: int, source: str) -> list[FindingUpdate]:
+        updates: list[FindingUpdate] = []
         now = {finding.rule: finding for finding in findings}
         for rule, finding in now.items():
             before = self._shown.get(rule)
             if before is None:
-                status = "confirmed" if finding.settled else "provisional"
+                status = UpdateStatus.CONFIRMED if finding.settled else UpdateStatus.PROVISIONAL
             elif before.settled != finding.settled and finding.settled:
-                status = "confirmed"
+                status = UpdateStatus.CONFIRMED
             elif before.occurrences != finding.occurrences or before.evidence != finding.evidence:
-                status = "updated"
+                status = UpdateStatus.UPDATED
             else:
                 continue
-            updates.append(Update(status, finding, line, source))
+            updates.append(FindingUpdate(status=status, finding=finding, line=line, source=source))
         for rule, finding in self._shown.items():
             if rule not in now:
-                updates.append(Update("withdrawn", finding, line, source))
+                status = UpdateStatus.WITHDRAWN
+                updates.append(
+                    FindingUpdate(status=status, finding=finding, line=line, source=source)
+                )
         self._shown = now
+        self.recent.extend(updates)
         return updates
+
+    def snapshot(self) -> LiveSnapshot:
+        """What a live view shows now: counters, the latest workers and updates."""
+        analysis = self.analysis
+        correlator = analysis.correlator
+        now = time.time()
+        workers = [
+            LiveWorker(
+                instance=worker.ref.instance,
+                pid=worker.ref.pid,
+                state=worker.state,
+                age=_age(worker, now),
+                requests=worker.requests,
+                restarts=worker.ref.generation,
+                last_event=worker.last_event,
+            )
+            for worker in islice(reversed(correlator.workers.values()), SNAPSHOT_WORKERS)
+        ]
+        return LiveSnapshot(
+            lines=self.lines,
+            rate=self.rate,
+            unrecognized=sum(p.counts.unrecognized for p in analysis._parsers.values()),
+            evicted=correlator.evicted,
+            workers=workers,
+            updates=list(reversed(self.recent)),
+        )
 
     @property
     def rate(self) -> float:
         """Lines per second since the start."""
         elapsed = time.monotonic() - self.started
         return self.lines / elapsed if elapsed > 0 else 0.0
+
+
+def _age(worker: Worker, now: float) -> float | None:
+    # a worker still running is as old as the time since its first line
+    if worker.first_ts is None:
+        return None
+    return max(0.0, (worker.last_ts or now) - worker.first_ts)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -25,36 +24,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from diagnoser.events import Kind
 
-
-class Cause(StrEnum):
-    """The closed vocabulary of causes (docs/causes.md gives each its meaning)."""
-
-    SLOW_REQUEST = "slow_request"
-    SLOW_QUERY = "slow_query"
-    SLOW_UPSTREAM = "slow_upstream"
-    BLOCKED_WORKER = "blocked_worker"
-    OOM_KILL = "oom_kill"
-    TOO_MANY_WORKERS = "too_many_workers"
-    BOOT_FAILURE = "boot_failure"
-    BOOT_TIMEOUT = "boot_timeout"
-    HEARTBEAT_STALL = "heartbeat_stall"
-    CRASH_LOOP = "crash_loop"
-    DB_CONNECTION = "db_connection"
-    EXCESSIVE_LOGGING = "excessive_logging"
-    # Extension (docs/causes.md): benign restarts worth explaining, because their
-    # lines look alarming (SIGTERM at ERROR, "Perhaps out of memory?" at shutdown).
-    PLANNED_RESTART = "planned_restart"
-
-
-class Severity(StrEnum):
-    CRITICAL = "critical"
-    WARNING = "warning"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        return {"critical": 3, "warning": 2, "info": 1}[self.value]
-
+# Cause and Severity lived here: re-exported for code that still imports them from rules.
+from diagnoser.vocabulary import Cause as Cause
+from diagnoser.vocabulary import MatchType
+from diagnoser.vocabulary import Severity as Severity
 
 REGEX_TIMEOUT = 0.05  # seconds a user-supplied pattern may take on one value
 
@@ -179,7 +152,7 @@ class Absent(_Strict):
 
 
 class Match(_Strict):
-    type: Literal["sequence", "count"]
+    type: MatchType
     group_by: Literal["worker", "instance", "global"] = "worker"
     steps: list[Step] = Field(min_length=1)
     timespan: Seconds = 60.0
@@ -198,7 +171,7 @@ class Match(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Match:
-        if self.type == "count" and len(self.steps) != 1:
+        if self.type is MatchType.COUNT and len(self.steps) != 1:
             raise ValueError("a count match takes exactly one step")
         if self.provisional_after is not None and self.provisional_after >= len(self.steps):
             raise ValueError("provisional_after must be smaller than the number of steps")

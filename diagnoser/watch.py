@@ -91,17 +91,14 @@ def run_watch(
         writer.summary(report)
         return report
     console = Console(file=out, force_terminal=color, width=width, highlight=False)
-    with LiveView(session, console) as view:
+    with LiveView(session.snapshot, console) as view:
         try:
             for batch in batches:
-                updates = session.feed(batch)
-                if updates:
-                    view.updates(updates)
-                else:
-                    view.tick()
+                session.feed(batch)
+                view.refresh()
         except KeyboardInterrupt:
             pass
-        updates, report = session.finish()
-        view.updates(updates)
+        _, report = session.finish()
+        view.refresh()
     TextFormatter(color=color, width=width).write(report, out)
     return report

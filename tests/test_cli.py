@@ -12,7 +12,7 @@ import pytest
 from conftest import RUNBOOK_LINES, through_head
 from typer.testing import CliRunner
 
-from diagnoser.cli import app
+from diagnoser.cli.app import app
 
 runner = CliRunner()
 HEALTHY = "[2025-07-30 09:51:53 +0000] [7] [INFO] Autorestarting worker after current request.\n"

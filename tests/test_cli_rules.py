@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from diagnoser.cli import app
+from diagnoser.cli.app import app
 from diagnoser.ruledocs import DOCS, GENERATED
 from diagnoser.rules import load_rules
 

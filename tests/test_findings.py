@@ -50,7 +50,7 @@ def test_select_and_ignore() -> None:
 def test_ignore_changes_the_report() -> None:
     from typer.testing import CliRunner
 
-    from diagnoser.cli import app
+    from diagnoser.cli.app import app
 
     result = CliRunner().invoke(
         app,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import ROOT
 from typer.testing import CliRunner
 
-from diagnoser.cli import app
+from diagnoser.cli.app import app
 from diagnoser.i18n import MESSAGES, default_lang
 from diagnoser.rules import load_rules
 

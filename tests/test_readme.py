@@ -37,7 +37,7 @@ def test_every_usage_command_in_the_readme_runs() -> None:
 
     from typer.testing import CliRunner
 
-    from diagnoser.cli import app
+    from diagnoser.cli.app import app
 
     usage = readme_commands()[2]
     commands = [line for line in usage.splitlines() if line.startswith("diagnoser ")]

@@ -1,13 +1,14 @@
 """Live outputs: one JSON line per finding update for alerting, or a rich live view.
 
-Everything taken from logs is shown through `literal()`: no markup, no control
-characters reach the terminal.
+The view renders `LiveSnapshot`s (built by `diagnoser.live`), nothing else of
+the analysis. Everything taken from logs is shown through `literal()`: no
+markup, no control characters reach the terminal.
 """
 
 from __future__ import annotations
 
 import json
-import time
+from collections.abc import Callable
 from typing import IO
 
 from rich.console import Console, Group, RenderableType
@@ -16,19 +17,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from diagnoser.correlate import Correlator
-from diagnoser.live import LiveSession, Update
-from diagnoser.report.model import Report
+from diagnoser.report.model import FindingUpdate, LiveSnapshot, LiveWorker, Report
 from diagnoser.report.safe import literal
+from diagnoser.vocabulary import UpdateStatus
 
 STATUS_STYLE = {
-    "provisional": "bold yellow",
-    "confirmed": "bold red",
-    "updated": "bold magenta",
-    "withdrawn": "dim",
+    UpdateStatus.PROVISIONAL: "bold yellow",
+    UpdateStatus.CONFIRMED: "bold red",
+    UpdateStatus.UPDATED: "bold magenta",
+    UpdateStatus.WITHDRAWN: "dim",
 }
-SHOWN_WORKERS = 15
-SHOWN_FINDINGS = 8
 
 
 class JsonLinesWriter:
@@ -37,7 +35,7 @@ class JsonLinesWriter:
     def __init__(self, out: IO[str]) -> None:
         self.out = out
 
-    def updates(self, updates: list[Update]) -> None:
+    def updates(self, updates: list[FindingUpdate]) -> None:
         for update in updates:
             record = {
                 "type": "finding",
@@ -63,10 +61,9 @@ class JsonLinesWriter:
 class LiveView:
     """A terminal view that redraws a few times a second: workers, findings, rates."""
 
-    def __init__(self, session: LiveSession, console: Console) -> None:
-        self.session = session
+    def __init__(self, snapshot: Callable[[], LiveSnapshot], console: Console) -> None:
+        self.snapshot = snapshot
         self.console = console
-        self.log: list[Update] = []
         self.live = Live(self._render(), console=console, refresh_per_second=8, transient=False)
 
     def __enter__(self) -> LiveView:
@@ -77,61 +74,51 @@ class LiveView:
         self.live.update(self._render())
         self.live.__exit__(None, None, None)
 
-    def updates(self, updates: list[Update]) -> None:
-        self.log.extend(updates)
-        del self.log[:-SHOWN_FINDINGS]
-        self.live.update(self._render())
-
-    def tick(self) -> None:
+    def refresh(self) -> None:
+        """Redraw from a new snapshot."""
         self.live.update(self._render())
 
     def _render(self) -> RenderableType:
-        session = self.session
-        parser_counts = [p.counts for p in session.analysis._parsers.values()]
-        unrecognized = sum(c.unrecognized for c in parser_counts)
+        snapshot = self.snapshot()
         header = Text.assemble(
             ("diagnoser watch", "bold"),
-            f"  {session.lines} lines  {session.rate:,.0f} lines/s  {unrecognized} unrecognized",
-            (f"  {session.analysis.correlator.evicted} old workers evicted", "dim")
-            if session.analysis.correlator.evicted
-            else "",
+            f"  {snapshot.lines} lines  {snapshot.rate:,.0f} lines/s"
+            f"  {snapshot.unrecognized} unrecognized",
+            (f"  {snapshot.evicted} old workers evicted", "dim") if snapshot.evicted else "",
         )
-        return Group(header, self._workers(session.analysis.correlator), self._findings())
+        return Group(header, _workers(snapshot.workers), _findings(snapshot.updates))
 
-    def _workers(self, correlator: Correlator) -> Table:
-        table = Table(title="Workers", expand=True, title_justify="left")
-        for column in ("instance", "pid", "state", "age", "requests", "restarts", "last event"):
-            table.add_column(column, no_wrap=True)
-        now = time.time()
-        workers = list(correlator.workers.values())[-SHOWN_WORKERS:]
-        for worker in reversed(workers):
-            age = ""
-            if worker.first_ts is not None:
-                age = f"{max(0.0, (worker.last_ts or now) - worker.first_ts):.0f}s"
-            table.add_row(
-                literal(worker.ref.instance[-24:]),
-                str(worker.ref.pid),
-                literal(worker.state),
-                age,
-                str(worker.requests),
-                str(worker.ref.generation),
-                literal(worker.last_event),
-            )
-        return table
 
-    def _findings(self) -> Panel:
-        rows: list[RenderableType] = []
-        for update in reversed(self.log):
-            finding = update.finding
-            rows.append(
-                Text.assemble(
-                    (f"{update.status:<11}", STATUS_STYLE.get(update.status, "")),
-                    (f" {finding.severity.value:<8}", "bold"),
-                    f" {finding.cause.value:<16} ",
-                    literal(finding.title),
-                    (f"  (line {update.line})", "dim"),
-                )
+def _workers(workers: list[LiveWorker]) -> Table:
+    table = Table(title="Workers", expand=True, title_justify="left")
+    for column in ("instance", "pid", "state", "age", "requests", "restarts", "last event"):
+        table.add_column(column, no_wrap=True)
+    for worker in workers:
+        table.add_row(
+            literal(worker.instance[-24:]),
+            str(worker.pid),
+            literal(worker.state),
+            "" if worker.age is None else f"{worker.age:.0f}s",
+            str(worker.requests),
+            str(worker.restarts),
+            literal(worker.last_event),
+        )
+    return table
+
+
+def _findings(updates: list[FindingUpdate]) -> Panel:
+    rows: list[RenderableType] = []
+    for update in updates:
+        finding = update.finding
+        rows.append(
+            Text.assemble(
+                (f"{update.status:<11}", STATUS_STYLE[update.status]),
+                (f" {finding.severity.value:<8}", "bold"),
+                f" {finding.cause.value:<16} ",
+                literal(finding.title),
+                (f"  (line {update.line})", "dim"),
             )
-        if not rows:
-            rows.append(Text("No findings yet.", style="green"))
-        return Panel(Group(*rows), title="Findings", title_align="left")
+        )
+    if not rows:
+        rows.append(Text("No findings yet.", style="green"))
+    return Panel(Group(*rows), title="Findings", title_align="left")

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from diagnoser.rules import Cause, Severity
+from diagnoser.vocabulary import Cause, Severity, UpdateStatus, WorkerState
 
 
 class _Model(BaseModel):
@@ -73,7 +73,7 @@ class WorkerOut(_Model):
     instance: str
     pid: int
     generation: int = Field(description="0 for the first life of this pid, 1 after reuse, ...")
-    state: str
+    state: WorkerState
     end: str
     first_line: int
     last_line: int
@@ -133,3 +133,39 @@ class Report(_Model):
         default_factory=dict, description="settings in force, from the log and given files"
     )
     lang: str = "en"
+
+
+# The live view of `watch`: what a refresh shows, built by `diagnoser.live` so
+# that the renderers here read only these models.
+
+
+class FindingUpdate(_Model):
+    """One `watch` update: a finding new, changed or withdrawn since last reported."""
+
+    status: UpdateStatus
+    finding: FindingOut
+    line: int = Field(description="the line that decided it (the last line read)")
+    source: str = ""
+
+
+class LiveWorker(_Model):
+    """One row of the live view's worker table."""
+
+    instance: str
+    pid: int
+    state: WorkerState
+    age: float | None = Field(description="seconds from its first line to its last (or now)")
+    requests: int
+    restarts: int = Field(description="earlier lives of the same pid")
+    last_event: str
+
+
+class LiveSnapshot(_Model):
+    """What the live view shows at one refresh."""
+
+    lines: int
+    rate: float = Field(description="lines per second since the start")
+    unrecognized: int
+    evicted: int = Field(description="old workers evicted from memory")
+    workers: list[LiveWorker] = Field(description="most recently active first")
+    updates: list[FindingUpdate] = Field(description="latest finding updates, newest first")

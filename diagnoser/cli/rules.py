@@ -1,8 +1,9 @@
 """`diagnoser rules list`, `diagnoser rules test` and `diagnoser explain ID`.
 
-The rules' own commands: wiring only. The examples are run by `diagnoser.ruletest`;
-the page `explain` prints is `diagnoser.ruledocs.rule_page`, the same text as
-`docs/rules/<id>.md`. Errors are one line on stderr with exit 2, as for `analyze`.
+The rules' own commands: wiring only (`diagnoser.cli` mounts `rules_app` and
+`explain`). The examples are run by `diagnoser.ruletest`; the page `explain`
+prints is `diagnoser.ruledocs.rule_page`, the same text as `docs/rules/<id>.md`.
+Errors are one line on stderr with exit 2, as for `analyze`.
 """
 
 from __future__ import annotations
@@ -10,19 +11,28 @@ from __future__ import annotations
 import difflib
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from diagnoser.cli.app import fail
 from diagnoser.report.safe import literal, printable
 from diagnoser.ruledocs import rule_page
 from diagnoser.rules import Fix, Rule, RuleError, load_rules
 from diagnoser.ruletest import ExampleResult, run_examples
 
 EXIT_FAILED = 1
+
+rules_app = typer.Typer(
+    name="rules",
+    help="List the rules, and test them against their own examples.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
 
 RuleDirs = Annotated[
     list[Path] | None,
@@ -32,20 +42,14 @@ RuleDirs = Annotated[
 ]
 
 
-def _fail(message: str) -> NoReturn:
-    # imported when needed: diagnoser.cli imports this module at its own end
-    from diagnoser.cli import fail
-
-    fail(message)
-
-
 def _load(dirs: list[Path] | None) -> tuple[list[Rule], dict[str, Fix]]:
     try:
         return load_rules(dirs)
     except RuleError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
+@rules_app.command("list")
 def list_rules(rules: RuleDirs = None) -> None:
     """List every rule: id, cause, severity, confidence and title."""
     loaded, _ = _load(rules)
@@ -84,6 +88,7 @@ def _missing_examples(rule: Rule) -> list[str]:
     return missing
 
 
+@rules_app.command("test")
 def test_rules(
     directory: Annotated[
         Path | None,
@@ -102,7 +107,7 @@ def test_rules(
         here = directory.resolve()
         chosen = [rule for rule in loaded if Path(rule.path).resolve().parent == here]
         if not chosen:
-            _fail(f"{directory}: no rule files (*.toml) to test")
+            fail(f"{directory}: no rule files (*.toml) to test")
     by_id = {rule.id: rule for rule in chosen}
     # every rule stays loaded, so the examples run as a real analysis would
     results = [r for r in run_examples(loaded, fixes) if r.rule in by_id]
@@ -132,7 +137,7 @@ def explain(
     if rule is None:
         close = difflib.get_close_matches(rule_id, sorted(by_id), n=3)
         hint = f"did you mean {', '.join(close)}?" if close else "see `diagnoser rules list`"
-        _fail(f"no rule named {rule_id!r} ({hint})")
+        fail(f"no rule named {rule_id!r} ({hint})")
     page = printable(rule_page(rule, loaded, fixes), keep_newlines=True)
     if not sys.stdout.isatty():
         typer.echo(page, nl=False)
@@ -144,18 +149,3 @@ def explain(
         style = "cyan" if in_code or fence else "bold" if line.startswith("#") else ""
         console.print(literal(line, style))
         in_code = in_code != fence
-
-
-def register(app: typer.Typer) -> None:
-    """Mount `rules list`, `rules test` and `explain` on the diagnoser app."""
-    rules_app = typer.Typer(
-        name="rules",
-        help="List the rules, and test them against their own examples.",
-        no_args_is_help=True,
-        add_completion=False,
-        rich_markup_mode=None,
-    )
-    rules_app.command("list")(list_rules)
-    rules_app.command("test")(test_rules)
-    app.add_typer(rules_app)
-    app.command("explain")(explain)

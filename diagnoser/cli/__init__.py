@@ -1,0 +1,40 @@
+"""The command line, at the top of the pipeline: it wires stages, and nothing imports it.
+
+* `app`: the typer app, exit codes, `fail`, and the options commands share;
+* `analyze`: `diagnoser analyze`, saved logs to one report;
+* `watch`: `diagnoser watch`, the options of a live watch (`diagnoser.watch` runs it);
+* `rules`: `diagnoser rules list`, `diagnoser rules test` and `diagnoser explain`.
+
+The commands are mounted here, in the order `diagnoser --help` lists them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from diagnoser.cli import analyze, rules, watch
+from diagnoser.cli.app import EXIT_OK
+from diagnoser.cli.app import app as diagnoser_app
+
+diagnoser_app.command()(analyze.analyze)
+diagnoser_app.command()(watch.watch)
+diagnoser_app.add_typer(rules.rules_app)
+diagnoser_app.command("explain")(rules.explain)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        diagnoser_app()
+    except KeyboardInterrupt:
+        typer.echo("diagnoser: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (`| head`): exit quietly, and keep Python from
+        # complaining again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_OK)

@@ -1,0 +1,130 @@
+"""What every command shares: the typer app, exit codes, `fail`, and common options.
+
+Exit codes (like ruff's): 0 no finding reaches --fail-on, 1 one does, 2 usage or
+input error. Errors are one line on stderr, never a traceback. The command
+modules import from here; this module imports none of them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from diagnoser import __version__
+from diagnoser.report.model import Report
+from diagnoser.vocabulary import Severity
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(
+    name="diagnoser",
+    help="Reads Gunicorn logs and says why workers time out or die, with the fix.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class Lang(StrEnum):
+    en = "en"
+    pt_BR = "pt-BR"
+
+
+class FailOn(StrEnum):
+    critical = "critical"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+def fail(message: str) -> NoReturn:
+    """Print a one-line error and exit 2."""
+    typer.echo(f"diagnoser: error: {message}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def exit_code(report: Report, fail_on: FailOn) -> int:
+    """1 when a finding reaches `fail_on`'s severity, else 0."""
+    if fail_on is FailOn.never:
+        return EXIT_OK
+    threshold = Severity(fail_on.value).rank
+    reached = any(f.severity.rank >= threshold for f in report.findings)
+    return EXIT_FINDINGS if reached else EXIT_OK
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"diagnoser {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Reads Gunicorn logs and says why workers time out or die, with the fix."""
+
+
+# Options shared by analyze and watch.
+FailOnOption = Annotated[
+    FailOn,
+    typer.Option(help="Exit 1 when a finding at this severity or above is found."),
+]
+
+RulesOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--rules",
+        metavar="DIR",
+        help="A directory of extra rule files (repeatable).",
+        show_default=False,
+    ),
+]
+
+ConfigOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="gunicorn.conf.py or render.yaml to read the current settings from "
+        "(parsed, never run; repeatable).",
+        show_default=False,
+    ),
+]
+
+SelectOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--select", metavar="RULE", help="Run only these rule ids (repeatable).", show_default=False
+    ),
+]
+
+IgnoreOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore", metavar="RULE", help="Skip these rule ids (repeatable).", show_default=False
+    ),
+]
+
+LangOption = Annotated[
+    Lang | None,
+    typer.Option(
+        "--lang",
+        help="Language of the report (default: from the locale, else en).",
+        show_default=False,
+    ),
+]
+
+ColorOption = Annotated[
+    bool | None,
+    typer.Option("--color/--no-color", help="Force colours on or off.", show_default=False),
+]
+
+WidthOption = Annotated[int | None, typer.Option(help="Width in columns.", show_default=False)]

@@ -1,0 +1,89 @@
+"""`diagnoser watch`: the command's options; the watching itself is `diagnoser.watch`."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from diagnoser.cli.app import (
+    ColorOption,
+    ConfigOption,
+    FailOn,
+    FailOnOption,
+    IgnoreOption,
+    LangOption,
+    RulesOption,
+    SelectOption,
+    WidthOption,
+    exit_code,
+    fail,
+)
+from diagnoser.config import ConfigError
+from diagnoser.i18n import default_lang
+from diagnoser.rules import RuleError
+from diagnoser.sources import STDIN, InputError
+from diagnoser.watch import run_watch
+
+
+class WatchFormat(StrEnum):
+    auto = "auto"
+    text = "text"
+    jsonl = "jsonl"
+
+
+def watch(
+    path: Annotated[
+        str,
+        typer.Argument(help="A log file, or '-' for standard input (default).", show_default=False),
+    ] = STDIN,
+    follow: Annotated[
+        Path | None,
+        typer.Option(
+            "--follow",
+            help="Follow this file like tail -F: read on across truncation and rotation.",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        WatchFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="auto: the live view on a terminal, JSON lines when piped.",
+        ),
+    ] = WatchFormat.auto,
+    fail_on: FailOnOption = FailOn.warning,
+    rules: RulesOption = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    lang: LangOption = None,
+    config: ConfigOption = None,
+    color: ColorOption = None,
+    width: WidthOption = None,
+) -> None:
+    """Watch a live stream (`render logs --tail | diagnoser watch`): findings as lines arrive."""
+    jsonl = output_format is WatchFormat.jsonl or (
+        output_format is WatchFormat.auto and not sys.stdout.isatty()
+    )
+    source = str(follow) if follow is not None else path
+    try:
+        report = run_watch(
+            source,
+            follow=follow is not None,
+            jsonl=jsonl,
+            out=sys.stdout,
+            rule_dirs=rules,
+            select=select,
+            ignore=ignore,
+            lang=lang.value if lang is not None else default_lang(),
+            config_files=config,
+            color=color,
+            width=width,
+        )
+    except (InputError, RuleError, ConfigError) as exc:
+        fail(str(exc))
+    raise typer.Exit(exit_code(report, fail_on))
