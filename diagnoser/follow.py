@@ -14,9 +14,11 @@ import select
 from collections.abc import Iterator
 from pathlib import Path
 
-from diagnoser.sources import InputError, Line
+from diagnoser.sources import InputError, Line, LineBlock
 
-CHUNK = 1 << 16
+Batch = list[Line | LineBlock]
+
+CHUNK = 1 << 20  # whatever the pipe holds, up to this much, is read at once
 # A lone closing brace at column 0 ends a pretty-printed JSON record: deliver it
 # even without its newline, which only comes with the next record.
 _HANGING = (b"}", b"}\r")
@@ -31,7 +33,8 @@ class LineSplitter:
         self._tail = b""
         self._hanging_sent = False
 
-    def feed(self, data: bytes) -> list[Line]:
+    def feed(self, data: bytes) -> Batch:
+        """The whole lines in `data` (and the tail held back), as one block."""
         if not data:
             return []
         buffer = self._tail + data
@@ -43,13 +46,17 @@ class LineSplitter:
                 buffer = buffer[2:]
             elif buffer.startswith(b"\n"):
                 buffer = buffer[1:]
-        parts = buffer.split(b"\n")
-        self._tail = parts.pop()
-        lines = [self._line(raw.decode("utf-8", "replace").removesuffix("\r")) for raw in parts]
+        cut = buffer.rfind(b"\n") + 1
+        self._tail = buffer[cut:]
+        out: Batch = []
+        if cut:
+            count = buffer.count(b"\n", 0, cut)
+            out.append(LineBlock(self.source, buffer[:cut], self.number + 1, count))
+            self.number += count
         if self._tail in _HANGING:
-            lines.append(self._line("}"))
+            out.append(self._line("}"))
             self._hanging_sent = True
-        return lines
+        return out
 
     def flush(self) -> list[Line]:
         """End of input: the unterminated last line, if any."""
@@ -66,7 +73,7 @@ class LineSplitter:
         return Line(self.source, self.number, text)
 
 
-def stream_lines(fd: int, source: str, poll: float = 0.1) -> Iterator[list[Line]]:
+def stream_lines(fd: int, source: str, poll: float = 0.1) -> Iterator[Batch]:
     """Batches of lines from a pipe or terminal; an empty batch every `poll` seconds idle."""
     splitter = LineSplitter(source)
     while True:
@@ -79,14 +86,14 @@ def stream_lines(fd: int, source: str, poll: float = 0.1) -> Iterator[list[Line]
         except OSError as exc:
             raise InputError(f"{source}: read failed: {exc.strerror or exc}") from None
         if not data:
-            rest = splitter.flush()
+            rest: Batch = [*splitter.flush()]
             if rest:
                 yield rest
             return
         yield splitter.feed(data)
 
 
-def follow_lines(path: str, poll: float = 0.1) -> Iterator[list[Line]]:
+def follow_lines(path: str, poll: float = 0.1) -> Iterator[Batch]:
     """`tail -F`: read the file, then what is appended; reopen on rotation, restart on
     truncation. Never ends by itself (the caller stops on Ctrl-C or a deadline)."""
     splitter = LineSplitter(path)
@@ -115,7 +122,7 @@ def follow_lines(path: str, poll: float = 0.1) -> Iterator[list[Line]]:
         except FileNotFoundError:
             status = None
         if status is not None and status.st_ino != inode:
-            yield splitter.flush()
+            yield [*splitter.flush()]
             handle.close()
             handle = None
             continue

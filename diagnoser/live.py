@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Sequence
 from itertools import islice
 
 from diagnoser.analysis import Analysis
 from diagnoser.correlate import Worker
 from diagnoser.findings import build_findings
 from diagnoser.report.model import FindingOut, FindingUpdate, LiveSnapshot, LiveWorker, Report
-from diagnoser.sources import Line
+from diagnoser.sources import Line, LineBlock
 from diagnoser.vocabulary import UpdateStatus
 
 # How many workers and updates a snapshot holds: what one screen of the live view shows.
@@ -39,12 +40,17 @@ class LiveSession:
         self.finished = False
         self.recent: deque[FindingUpdate] = deque(maxlen=SNAPSHOT_UPDATES)
 
-    def feed(self, lines: list[Line]) -> list[FindingUpdate]:
-        """Read a batch of lines; the updates they caused."""
+    def feed(self, lines: Sequence[Line | LineBlock]) -> list[FindingUpdate]:
+        """Read a batch of lines (or blocks of them); the updates they caused."""
         changed = False
-        for line in lines:
+        for item in lines:
+            if isinstance(item, LineBlock):
+                self.lines += item.count
+                if self.analysis.feed_block(item.source, item.data, item.first):
+                    changed = True
+                continue
             self.lines += 1
-            if self.analysis.feed_line(line):
+            if self.analysis.feed_line(item):
                 changed = True
         pending = len(self.analysis.engine.pending)
         if pending != self._pending_seen:
@@ -53,7 +59,8 @@ class LiveSession:
         if not changed or not lines:
             return []
         last = lines[-1]
-        return self._diff(self._current(), last.number, last.source)
+        number = last.last if isinstance(last, LineBlock) else last.number
+        return self._diff(self._current(), number, last.source)
 
     def finish(self) -> tuple[list[FindingUpdate], Report]:
         """End of input: settle what is left and return the final report."""

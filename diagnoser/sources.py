@@ -27,6 +27,20 @@ class Line:
     text: str
 
 
+@dataclass(slots=True, frozen=True)
+class LineBlock:
+    """Whole lines of one source as bytes (ending with a newline), read in one go."""
+
+    source: str
+    data: bytes
+    first: int  # number of the first line
+    count: int  # lines in `data`
+
+    @property
+    def last(self) -> int:
+        return self.first + self.count - 1
+
+
 def _open(path: str) -> BinaryIO:
     if path == STDIN:
         return sys.stdin.buffer

@@ -17,13 +17,13 @@ from typing import IO
 from rich.console import Console
 
 from diagnoser.analysis import Analysis, select_rules
-from diagnoser.follow import follow_lines, stream_lines
+from diagnoser.follow import Batch, follow_lines, stream_lines
 from diagnoser.live import LiveSession
 from diagnoser.report.live import JsonLinesWriter, LiveView
 from diagnoser.report.model import Report
 from diagnoser.report.text import TextFormatter
 from diagnoser.rules import load_rules
-from diagnoser.sources import STDIN, InputError, Line
+from diagnoser.sources import STDIN, InputError
 
 WATCH_RETIRED = 200
 # Timelines kept for workers not yet known to be gone; the least recently active
@@ -31,7 +31,7 @@ WATCH_RETIRED = 200
 WATCH_WORKERS = 200
 
 
-def _batches(path: str, follow: bool, poll: float) -> Iterator[list[Line]]:
+def _batches(path: str, follow: bool, poll: float) -> Iterator[Batch]:
     if follow:
         yield from follow_lines(path, poll)
         return
