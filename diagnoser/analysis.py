@@ -1,4 +1,4 @@
-"""The pipeline: sources → recognizers → correlate → engine → report model.
+"""The pipeline: sources → envelopes → recognizers → correlate → engine → report model.
 
 `Analysis` holds one run's stages; `analyze_paths` runs it over whole inputs.
 A live reader feeds lines one by one through the same object.
@@ -13,6 +13,7 @@ from pathlib import Path
 from diagnoser.config import Configuration, source_label
 from diagnoser.correlate import Correlator
 from diagnoser.engine import Engine, Occurrence, where_ok
+from diagnoser.envelopes import EnvelopeStage
 from diagnoser.events import Event, Kind
 from diagnoser.findings import ANY_INSTANCE, build_findings
 from diagnoser.recognizers import LineParser
@@ -52,17 +53,24 @@ class Analysis:
         self.stats = RequestStats()
         self.timeline = Timeline()
         self._parsers: dict[str, LineParser] = {}
+        self._envelopes: dict[str, EnvelopeStage] = {}
 
     def _parser(self, source: str) -> LineParser:
         parser = self._parsers.get(source)
         if parser is None:
             parser = self._parsers[source] = LineParser()
+            # one counter per input: the stage counts lines read, the parser what they were
+            self._envelopes[source] = EnvelopeStage(parser.counts)
             self.inputs.append(source)
         return parser
 
     def feed_line(self, line: Line) -> list[Occurrence]:
         """Read one line; return the occurrences it decided."""
-        return self._dispatch(self._parser(line.source).feed(line))
+        parser = self._parser(line.source)
+        records = self._envelopes[line.source].feed(line)
+        if len(records) == 1:
+            return self._dispatch(parser.feed(records[0]))
+        return self._dispatch([event for record in records for event in parser.feed(record)])
 
     def end_source(self, source: str) -> list[Occurrence]:
         """The input `source` ended: flush what its parser held back."""

@@ -9,16 +9,13 @@ accounts for every line read.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from diagnoser.envelopes import strip_ansi, unwrap
+from diagnoser.envelopes import LineCounts, Record
 from diagnoser.events import Event, Kind
-from diagnoser.jsonstream import JsonObjectAssembler, render_entry, starts_object
 from diagnoser.recognizers import app, django, gunicorn, platform
 from diagnoser.recognizers.companion import Companion
 from diagnoser.recognizers.frames import classify
 from diagnoser.recognizers.traceback import TRACEBACK_START, TracebackBuilder
-from diagnoser.sources import Line
 from diagnoser.timestamps import find_timestamp, parse_access_time
 
 ACCESS = re.compile(
@@ -35,104 +32,35 @@ PROGRESS_LINES = 5  # a timeout this close after a progress bar happened during 
 _DERIVED_FROM_TRACEBACK = frozenset({Kind.DB_CONNECTION_ERROR, Kind.DB_STATEMENT_TIMEOUT})
 
 
-@dataclass(slots=True)
-class LineCounts:
-    """What every line read turned out to be; the categories add up to `read`."""
-
-    read: int = 0
-    recognized: int = 0  # a typed event (or a line of its block)
-    traceback: int = 0  # part of an assembled traceback
-    app: int = 0  # a known log format whose message no template knows (app logging)
-    unrecognized: int = 0
-    blank: int = 0
-    wrapper: int = 0  # structure of multi-line records (the lines of a JSON object)
-
-
 class LineParser:
     """Turns numbered lines into events; feed lines in order, then call `finish`."""
 
-    def __init__(self) -> None:
-        self.counts = LineCounts()
+    def __init__(self, counts: LineCounts | None = None) -> None:
+        # Shared with the envelope stage, which counts `read` and `wrapper`.
+        self.counts = counts if counts is not None else LineCounts()
         self._header: Event | None = None  # a record that may be followed by a traceback
         self._tb: TracebackBuilder | None = None
         self._tb_event: Event | None = None
         self._tb_emitted = False
         self._block: Event | None = None  # a record followed by an indented block
         self._echo = ""  # the message of the traceback that just ended
-        self._json: JsonObjectAssembler | None = None
         self._progress_line = -(10**9)  # the last progress-bar line seen
 
     # -- public -----------------------------------------------------------------
 
-    def feed(self, line: Line) -> tuple[Event, ...] | list[Event]:
-        """The events completed by this line (usually none or one)."""
-        self.counts.read += 1
-        text = line.text
-        if self._json is not None or starts_object(text):
-            return self._json_line(line)
-        env = unwrap(text)
-        message = env[0]
-        if "\n" in message:
-            # A whole traceback JSON-escaped into one record: read it line by line.
-            return self._sub_lines(line, message, env[1], env[2])
-        return self._message(line, message, env[1], env[2])
-
-    def _json_line(self, line: Line) -> tuple[Event, ...] | list[Event]:
-        """A line of a pretty-printed JSON record (`render logs -o json`)."""
-        if self._json is None:
-            self._json = JsonObjectAssembler()
-            self.counts.wrapper += 1
-            return _NO_EVENTS
-        objects, still_open = self._json.feed(line.text)
-        if not still_open:
-            self._json = None
-        elif self._json.too_long:
-            return self._give_up_json(line)
-        if not objects:
-            self.counts.wrapper += 1
-            return _NO_EVENTS
-        out: list[Event] = []
-        counted = False
-        for entry in objects:
-            message, stamp, instance = render_entry(entry)
-            ts = find_timestamp(stamp) if stamp else None
-            out.extend(self._sub_lines(line, strip_ansi(message), ts, instance, counted))
-            counted = True
-        return out
-
-    def _give_up_json(self, line: Line) -> list[Event]:
-        """A `{` that never closed: read what was held as ordinary lines, nothing lost."""
-        assert self._json is not None
-        held = self._json.lines
-        self._json = None
-        self.counts.wrapper -= len(held) - 1  # counted as structure while held
-        first = line.number - len(held) + 1
-        out: list[Event] = []
-        for offset, text in enumerate(held):
-            out.extend(self._message(Line(line.source, first + offset, text), text, None, ""))
-        return out
-
-    def _sub_lines(
-        self, line: Line, message: str, ts: float | None, instance: str, counted: bool = False
-    ) -> list[Event]:
-        """Each line of a multi-line message; the physical line is counted once."""
-        out: list[Event] = []
-        for part in message.rstrip("\n").split("\n"):
-            part = part.rstrip("\r")
-            # Evidence shows the record's own text, numbered by its physical line.
-            record = Line(line.source, line.number, part)
-            if counted:
-                # Only the first part of a physical line is counted in the totals.
-                real, self.counts = self.counts, LineCounts()
-                out.extend(self._message(record, part, ts, instance))
-                self.counts = real
-            else:
-                out.extend(self._message(record, part, ts, instance))
-                counted = True
-        return out
+    def feed(self, record: Record) -> tuple[Event, ...] | list[Event]:
+        """The events completed by this record (usually none or one)."""
+        if record.counted:
+            return self._message(record, record.message, record.ts, record.instance)
+        # A later message of a physical line already counted: keep it out of the totals.
+        real, self.counts = self.counts, LineCounts()
+        try:
+            return self._message(record, record.message, record.ts, record.instance)
+        finally:
+            self.counts = real
 
     def _message(
-        self, line: Line, message: str, env_ts: float | None, instance: str
+        self, line: Record, message: str, env_ts: float | None, instance: str
     ) -> tuple[Event, ...] | list[Event]:
         """One logical log message, its wrapper already removed."""
         out: list[Event] | None = None
@@ -198,7 +126,7 @@ class LineParser:
     def _recognized(
         self,
         kind: Kind,
-        line: Line,
+        line: Record,
         ts: float | None,
         instance: str,
         fields: dict[str, str | int | float],
@@ -211,7 +139,7 @@ class LineParser:
         )
 
     def _companion(
-        self, line: Line, companion: Companion, ts: float | None, instance: str
+        self, line: Record, companion: Companion, ts: float | None, instance: str
     ) -> Event:
         return self._recognized(
             companion.kind, line, ts, instance, dict(companion.fields), companion.pid
@@ -272,7 +200,7 @@ class LineParser:
         return out
 
     def _recognize(
-        self, line: Line, message: str, env_ts: float | None, instance: str
+        self, line: Record, message: str, env_ts: float | None, instance: str
     ) -> Event | None:
         if not message:
             self.counts.blank += 1
@@ -372,7 +300,7 @@ class LineParser:
 
     def _from_template(
         self,
-        line: Line,
+        line: Record,
         message: str,
         body: str,
         ts: float | None,
@@ -418,7 +346,7 @@ class LineParser:
 
     def _access(
         self,
-        line: Line,
+        line: Record,
         message: str,
         body: str,
         env_ts: float | None,
