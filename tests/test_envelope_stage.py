@@ -87,3 +87,24 @@ def test_an_escaped_traceback_is_one_record_per_line() -> None:
         ("  File x", False),
         ("ValueError", False),
     ]
+
+
+REQUEST = {
+    "timestamp": "2025-07-30T11:10:08Z",
+    "message": "clientIP=1.2.3.4 responseTimeMS=30012 responseBytes=0",
+    "labels": [
+        {"name": "instance", "value": "srv-abc-x1"},
+        {"name": "method", "value": "POST"},
+        {"name": "path", "value": "/report"},
+        {"name": "statusCode", "value": "502"},
+    ],
+}
+
+
+@pytest.mark.parametrize("layout", [one_line, pretty], ids=["one-line", "pretty-printed"])
+def test_request_labels_reach_the_message_either_way(layout) -> None:  # type: ignore[no-untyped-def]
+    _, found = records(layout(REQUEST))
+    assert [r.message for r in found] == [
+        'clientIP=1.2.3.4 responseTimeMS=30012 responseBytes=0 method="POST" path="/report"'
+        ' statusCode="502"'
+    ]

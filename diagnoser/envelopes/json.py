@@ -33,7 +33,7 @@ MAX_OBJECT_LINES = 10_000  # a runaway "object" is given up on, its lines read a
 _DECODER = json.JSONDecoder()
 
 
-def entry_layer(obj: dict[str, Any], *, request_labels: bool = True) -> Layer | None:
+def entry_layer(obj: dict[str, Any]) -> Layer | None:
     """(message, ts, instance, wrapper) of one decoded log object; None without a message."""
     for key in MESSAGE_KEYS:
         message = obj.get(key)
@@ -54,7 +54,7 @@ def entry_layer(obj: dict[str, Any], *, request_labels: bool = True) -> Layer | 
     ts, instance, labelled = _context(obj)
     if labelled:
         wrapper = "render-json"
-        if request_labels and "responseTimeMS=" in message:
+        if "responseTimeMS=" in message:
             message = _with_request_labels(message, obj["labels"])
     return message, ts, instance, wrapper
 
@@ -110,7 +110,7 @@ def json_line(text: str) -> Layer | None:
     if not isinstance(obj, dict):
         return None
     # A JSON line without a message (a config dump, corpus 105) stays whole.
-    return entry_layer(obj, request_labels=False)
+    return entry_layer(obj)
 
 
 def object_layer(obj: dict[str, Any]) -> Layer:
