@@ -1,4 +1,4 @@
-"""The pipeline: sources → recognizers → correlate → engine → report model.
+"""The pipeline: sources → envelopes → recognizers → correlate → engine → report model.
 
 `Analysis` holds one run's stages; `analyze_paths` runs it over whole inputs.
 A live reader feeds lines one by one through the same object.
@@ -16,6 +16,7 @@ from diagnoser import bulk
 from diagnoser.config import Configuration, source_label
 from diagnoser.correlate import Correlator
 from diagnoser.engine import BulkLine, Engine, Occurrence, where_ok
+from diagnoser.envelopes import EnvelopeStage
 from diagnoser.events import Event, Kind
 from diagnoser.findings import ANY_INSTANCE, build_findings
 from diagnoser.recognizers import LineParser
@@ -56,6 +57,7 @@ class Analysis:
         self.stats = RequestStats()
         self.timeline = Timeline()
         self._parsers: dict[str, LineParser] = {}
+        self._envelopes: dict[str, EnvelopeStage] = {}
         # request, access and SQL lines counted in runs (None: every line read alone)
         self._bulk = bulk.compile_patterns(rules) if bulk_lines else None
         self.engine.materialize = self._materialize
@@ -64,12 +66,18 @@ class Analysis:
         parser = self._parsers.get(source)
         if parser is None:
             parser = self._parsers[source] = LineParser()
+            # one counter per input: the stage counts lines read, the parser what they were
+            self._envelopes[source] = EnvelopeStage(parser.counts)
             self.inputs.append(source)
         return parser
 
     def feed_line(self, line: Line) -> list[Occurrence]:
         """Read one line; return the occurrences it decided."""
-        return self._dispatch(self._parser(line.source).feed(line))
+        parser = self._parser(line.source)
+        records = self._envelopes[line.source].feed(line)
+        if len(records) == 1:
+            return self._dispatch(parser.feed(records[0]))
+        return self._dispatch([event for record in records for event in parser.feed(record)])
 
     def feed_block(self, source: str, data: bytes, first_number: int) -> list[Occurrence]:
         """Read whole lines (`data` ends with a newline), numbered from `first_number`.
@@ -79,13 +87,14 @@ class Analysis:
         """
         patterns = self._bulk
         parser = self._parser(source)
+        envelopes = self._envelopes[source]
         fired: list[Occurrence] = []
         block = b"\n" + data  # every line now follows a newline
         last = len(block) - 1  # the newline that ends the last line
         pos = 0  # the newline before the next line to read
         number = first_number - 1
         while pos < last:
-            if patterns is None or not parser.idle:
+            if patterns is None or not (parser.idle and envelopes.idle):
                 # a traceback or record is open: the next line is read alone
                 end = block.find(b"\n", pos + 1)
                 number += 1
@@ -165,7 +174,9 @@ class Analysis:
 
     def _materialize(self, line: BulkLine) -> Event:
         """A bulk line the engine needs as an event after all (a count rule fired)."""
-        events = LineParser().feed(Line(line.source, line.line, line.text))
+        parser = LineParser()
+        records = EnvelopeStage(parser.counts).feed(Line(line.source, line.line, line.text))
+        events = [event for record in records for event in parser.feed(record)]
         assert len(events) == 1, line
         event = events[0]
         self.correlator.observe(event)

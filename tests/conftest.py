@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from diagnoser.analysis import Analysis
+from diagnoser.envelopes import EnvelopeStage
+from diagnoser.events import Event
+from diagnoser.recognizers import LineParser
 from diagnoser.report.model import LinesOut, Report
 from diagnoser.rules import load_rules
 from diagnoser.sources import Line
@@ -33,6 +36,18 @@ def analyze_text(
         analysis.feed_line(Line(source, number, line))
     analysis.finish()
     return analysis.report()
+
+
+def parse_lines(lines: list[str], source: str = "test.log") -> tuple[LineParser, list[Event]]:
+    """The envelope stage and the parser alone over `lines`, finished: (parser, events)."""
+    parser = LineParser()
+    stage = EnvelopeStage(parser.counts)
+    events: list[Event] = []
+    for number, line in enumerate(lines, 1):
+        for record in stage.feed(Line(source, number, line)):
+            events.extend(parser.feed(record))
+    events.extend(parser.finish())
+    return parser, events
 
 
 def accounted(lines: LinesOut) -> bool:

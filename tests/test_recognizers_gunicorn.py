@@ -16,21 +16,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import parse_lines
 
 from diagnoser.events import Event, Kind
 from diagnoser.recognizers import LineParser
-from diagnoser.sources import Line
 
 FieldValue = str | int | float
 
 
 def parse(text: str) -> tuple[LineParser, list[Event]]:
     """Feed `text` line by line, then finish; check that every line is accounted for."""
-    parser = LineParser()
-    events: list[Event] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        events.extend(parser.feed(Line("test.log", number, line)))
-    events.extend(parser.finish())
+    parser, events = parse_lines(text.splitlines())
     assert_accounted(parser, len(text.splitlines()))
     return parser, events
 
@@ -1997,12 +1993,8 @@ def test_every_line_is_accounted_for() -> None:
         "INFO:     an application's own uvicorn-format message",
     ]
     text = "\n".join(singles + extra) + "\n" + "".join(SEQUENCES.values())
-    parser = LineParser()
-    events: list[Event] = []
     lines = text.splitlines()
-    for number, line in enumerate(lines, 1):
-        events.extend(parser.feed(Line("all.log", number, line)))
-    events.extend(parser.finish())
+    parser, events = parse_lines(lines, "all.log")
     counts = parser.counts
     assert_accounted(parser, len(lines))
     assert counts.blank >= 1

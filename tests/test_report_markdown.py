@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import io
 
-from conftest import RUNBOOK_LINES, analyze_text
+from conftest import RUNBOOK_LINES, analyze_text, parse_lines
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from diagnoser.recognizers import LineParser
 from diagnoser.report import formatter
 from diagnoser.report.markdown import (
     MarkdownFormatter,
@@ -19,7 +18,6 @@ from diagnoser.report.markdown import (
     paragraph,
 )
 from diagnoser.report.model import GunicornOut, Report, TimelineOut
-from diagnoser.sources import Line
 from diagnoser.timeline import Timeline
 
 INCIDENT = """\
@@ -39,12 +37,8 @@ PARSER = MarkdownIt("commonmark").enable("table")
 
 def timeline_for(text: str) -> TimelineOut | None:
     """What analysis will attach: the timeline of `text`'s events."""
-    parser = LineParser()
     timeline = Timeline()
-    for number, line in enumerate(text.splitlines(), 1):
-        for event in parser.feed(Line("test.log", number, line)):
-            timeline.observe(event)
-    for event in parser.finish():
+    for event in parse_lines(text.splitlines())[1]:
         timeline.observe(event)
     return timeline.result()
 

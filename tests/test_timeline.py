@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from conftest import parse_lines
 
 from diagnoser.events import Event, Kind
-from diagnoser.recognizers import LineParser
 from diagnoser.report.model import TimelineOut
-from diagnoser.sources import Line
 from diagnoser.timeline import (
     BLOCKS,
     MAX_MINUTES,
@@ -158,12 +157,8 @@ def test_timeline_from_parsed_gunicorn_lines() -> None:
         "[2025-07-30 11:12:09 -0300] [85] [ERROR] Worker (pid:96) was sent SIGKILL! Perhaps out of memory?",
         "[2025-07-30 11:12:10 -0300] [85] [INFO] Booting worker with pid: 97",
     ]
-    parser = LineParser()
     timeline = Timeline()
-    for number, text in enumerate(log, 1):
-        for item in parser.feed(Line("test.log", number, text)):
-            timeline.observe(item)
-    for item in parser.finish():
+    for item in parse_lines(log)[1]:
         timeline.observe(item)
     result = timeline.result()
     assert result is not None

@@ -1,0 +1,172 @@
+"""JSON envelopes: one object per line (JSON-lines loggers, docker json-file, the
+Render API) and pretty-printed objects spread over lines (`render logs -o json`).
+
+Both are read by `entry_layer`, from one set of key lists, so an object gives
+the same message, timestamp and instance whether it arrived on one line or many.
+
+The Render CLI writes each log entry with `json.MarshalIndent` and no separator,
+so entries meet as `}{` and the last one has no newline until the next arrives.
+Objects like that are never valid line by line; `JsonObjectAssembler` collects
+their lines and decodes each object as soon as its closing brace (at column 0)
+is read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from diagnoser.envelopes.record import Layer
+from diagnoser.timestamps import json_ts
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\([A-Z0-9]")
+MESSAGE_KEYS = ("message", "msg", "log", "text", "event")
+TS_KEYS = ("timestamp", "time", "ts", "@timestamp", "asctime")
+INSTANCE_KEYS = ("instance", "pod", "container_name", "hostname", "host")
+INSTANCE_LABELS = ("instance", "resource")  # Render API labels, most specific first
+# Render request logs name method, path and status only in labels (lost in text).
+REQUEST_LABELS = ("method", "path", "statusCode", "host")
+MAX_OBJECT_LINES = 10_000  # a runaway "object" is given up on, its lines read as text
+
+_DECODER = json.JSONDecoder()
+
+
+def entry_layer(obj: dict[str, Any]) -> Layer | None:
+    """(message, ts, instance, wrapper) of one decoded log object; None without a message."""
+    for key in MESSAGE_KEYS:
+        message = obj.get(key)
+        if isinstance(message, str):
+            break
+    else:
+        return None
+    wrapper = "json"
+    if key == "log":
+        if message.endswith("\n"):
+            message = message[:-1]  # docker's json-file keeps the line's newline
+        if "stream" in obj:
+            wrapper = "docker-json"
+    if message.endswith("\r"):
+        message = message[:-1]
+    if "\x1b" in message:
+        message = ANSI.sub("", message)  # JSON carries colour codes as \u001b
+    ts, instance, labelled = _context(obj)
+    if labelled:
+        wrapper = "render-json"
+        if "responseTimeMS=" in message:
+            message = _with_request_labels(message, obj["labels"])
+    return message, ts, instance, wrapper
+
+
+def _context(obj: dict[str, Any]) -> tuple[float | None, str, bool]:
+    """(timestamp, instance, whether Render labels were there) of a log object."""
+    ts: float | None = None
+    for key in TS_KEYS:
+        if key in obj:
+            ts = json_ts(obj[key])
+            if ts is not None:
+                break
+    instance = ""
+    labels = obj.get("labels")
+    labelled = isinstance(labels, list)
+    if isinstance(labels, list):
+        # The Render API log object (§1.2): labels are a list of {name, value}.
+        named = {
+            label.get("name"): label.get("value") for label in labels if isinstance(label, dict)
+        }
+        for name in INSTANCE_LABELS:
+            value = named.get(name)
+            if isinstance(value, str) and value:
+                instance = value
+                break
+    if not instance:
+        for key in INSTANCE_KEYS:
+            value = obj.get(key)
+            if isinstance(value, str) and value:
+                instance = value
+                break
+    return ts, instance, labelled
+
+
+def _with_request_labels(message: str, labels: list[Any]) -> str:
+    """A Render request log with the labels that only the JSON carries appended."""
+    request = [
+        f"{label.get('name')}={json.dumps(str(label.get('value', '')))}"
+        for label in labels
+        if isinstance(label, dict) and label.get("name") in REQUEST_LABELS
+    ]
+    return f"{message} {' '.join(request)}" if request else message
+
+
+def json_line(text: str) -> Layer | None:
+    """One JSON object on one line with a message field, or None."""
+    if text[-1:] != "}" and not text.rstrip().endswith("}"):
+        return None
+    try:
+        obj: Any = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(obj, dict):
+        return None
+    # A JSON line without a message (a config dump, corpus 105) stays whole.
+    return entry_layer(obj)
+
+
+def object_layer(obj: dict[str, Any]) -> Layer:
+    """A pretty-printed record's layer; one without a message is read as its JSON text."""
+    layer = entry_layer(obj)
+    if layer is not None:
+        return layer
+    ts, instance, labelled = _context(obj)
+    wrapper = "render-json" if labelled else "json"
+    return json.dumps(obj, ensure_ascii=False), ts, instance, wrapper
+
+
+def starts_object(text: str) -> bool:
+    """True for the first line of a pretty-printed object: a lone `{`."""
+    return text == "{" or text == "{\r"
+
+
+class JsonObjectAssembler:
+    """Collects the lines of one top-level object; `feed` says when it is complete."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self) -> None:
+        self.lines: list[str] = ["{"]
+
+    def feed(self, text: str) -> tuple[list[dict[str, Any]], bool]:
+        """Add a line. Returns (decoded objects, whether another object is open)."""
+        if not text.startswith("}"):
+            self.lines.append(text)
+            return [], True
+        # `}` closes the object; `}{` closes it and opens the next one.
+        self.lines.append("}")
+        objects = list(_decode_all("\n".join(self.lines)))
+        rest = text[1:].strip()
+        if rest.startswith("{"):
+            self.lines = [rest]
+            return objects, True
+        self.lines = []
+        return objects, False
+
+    @property
+    def too_long(self) -> bool:
+        return len(self.lines) > MAX_OBJECT_LINES
+
+
+def _decode_all(text: str) -> Iterator[dict[str, Any]]:
+    index = 0
+    length = len(text)
+    while index < length:
+        while index < length and text[index] in " \t\r\n":
+            index += 1
+        if index >= length:
+            return
+        try:
+            value, index = _DECODER.raw_decode(text, index)
+        except json.JSONDecodeError:
+            return
+        if isinstance(value, dict):
+            yield value

@@ -1,0 +1,93 @@
+"""The envelope stage: physical lines in, `Record`s out, in order.
+
+One `EnvelopeStage` per input holds the state that spans lines (a pretty-printed
+JSON object being assembled) and counts what it alone can see: every line
+read, and the lines that were only the structure of a multi-line record.
+"""
+
+from __future__ import annotations
+
+from diagnoser.envelopes.json import JsonObjectAssembler, object_layer, starts_object
+from diagnoser.envelopes.record import LineCounts, Record
+from diagnoser.envelopes.unwrap import unwrap
+from diagnoser.sources import Line
+
+_NO_RECORDS: tuple[Record, ...] = ()
+
+
+class EnvelopeStage:
+    """Feed physical lines in order; each call returns the records they completed."""
+
+    __slots__ = ("_json", "counts")
+
+    def __init__(self, counts: LineCounts | None = None) -> None:
+        # The parser shares this object and counts the categories of the records.
+        self.counts = counts if counts is not None else LineCounts()
+        self._json: JsonObjectAssembler | None = None
+
+    @property
+    def idle(self) -> bool:
+        """No multi-line JSON record is open."""
+        return self._json is None
+
+    def feed(self, line: Line) -> tuple[Record, ...] | list[Record]:
+        """The records this line completes: usually one, none inside a JSON object."""
+        self.counts.read += 1
+        text = line.text
+        if self._json is not None or starts_object(text):
+            return self._json_line(line)
+        message, ts, instance, wrapper = unwrap(text)
+        if "\n" in message:
+            # A whole traceback JSON-escaped into one record: read it line by line.
+            return _split(line, message, ts, instance, wrapper)
+        return (Record(line.source, line.number, text, message, ts, instance, wrapper),)
+
+    def _json_line(self, line: Line) -> tuple[Record, ...] | list[Record]:
+        """A line of a pretty-printed JSON record (`render logs -o json`)."""
+        if self._json is None:
+            self._json = JsonObjectAssembler()
+            self.counts.wrapper += 1
+            return _NO_RECORDS
+        objects, still_open = self._json.feed(line.text)
+        if not still_open:
+            self._json = None
+        elif self._json.too_long:
+            return self._give_up_json(line)
+        if not objects:
+            self.counts.wrapper += 1
+            return _NO_RECORDS
+        out: list[Record] = []
+        for entry in objects:
+            message, ts, instance, wrapper = object_layer(entry)
+            # The closing line is counted once, by the first record of its first object.
+            out.extend(_split(line, message, ts, instance, wrapper, counted=bool(out)))
+        return out
+
+    def _give_up_json(self, line: Line) -> list[Record]:
+        """A `{` that never closed: read what was held as ordinary lines, nothing lost."""
+        assert self._json is not None
+        held = self._json.lines
+        self._json = None
+        self.counts.wrapper -= len(held) - 1  # counted as structure while held
+        first = line.number - len(held) + 1
+        return [Record(line.source, first + offset, text, text) for offset, text in enumerate(held)]
+
+
+def _split(
+    line: Line,
+    message: str,
+    ts: float | None,
+    instance: str,
+    wrapper: str,
+    counted: bool = False,
+) -> list[Record]:
+    """One record per line of a multi-line message; the physical line is counted once.
+
+    Evidence shows each record's own text, numbered by its physical line.
+    """
+    out: list[Record] = []
+    for part in message.rstrip("\n").split("\n"):
+        part = part.rstrip("\r")
+        out.append(Record(line.source, line.number, part, part, ts, instance, wrapper, not counted))
+        counted = True
+    return out
