@@ -144,7 +144,7 @@ class Analysis:
         counts = self._parser(source).counts
         counts.read += count
         counts.recognized += count
-        fired: list[Occurrence] = []
+        runs: dict[Kind, tuple[list[float | None], list[BulkLine]]] = {}
         for kind in found:
             lines: list[BulkLine] = []
             if kind is Kind.REQUEST_LOG:
@@ -161,7 +161,8 @@ class Analysis:
             known = [t for t in times if t is not None]
             if known:
                 self.timeline.observe_span(min(known), max(known))
-            fired.extend(self.engine.bulk(kind, instance, times, lines))
+            runs[kind] = (times, lines)
+        fired = self.engine.bulk(instance, runs)
         return fired
 
     def _lines_alone(

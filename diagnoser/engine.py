@@ -162,6 +162,7 @@ class Engine:
         self._instance_history: dict[str, deque[tuple[int, Event]]] = {}
         self._seq: dict[str, int] = {}
         self._rule_events: dict[str, int] = {}  # events kept in a rule's kept occurrences
+        self._rule_kinds: dict[str, set[Kind]] = {}
         self._fed = 0
         self._now: float | None = None  # the latest timestamp seen
         self._rules_by_id = {rule.id: rule for rule in rules}
@@ -447,52 +448,67 @@ class Engine:
         return any(counts_every_line(rule, kind) for rule in self._by_kind.get(kind, ()))
 
     def bulk(
-        self,
-        kind: Kind,
-        instance: str,
-        times: list[float | None],
-        lines: list[BulkLine],
+        self, instance: str, runs: dict[Kind, tuple[list[float | None], list[BulkLine]]]
     ) -> list[Occurrence]:
-        """A run of `len(times)` lines of `kind` that no rule step matches, in line
-        order with their timestamps: what feeding each as an event would have done.
+        """One run of lines that no rule step matches, by kind: their timestamps in
+        line order (and the lines themselves where `counts_lines`). Does what feeding
+        each as an event would have done.
 
         They take their place in the instance's history, follow an open occurrence
         (counted), end partial matches whose time span they pass, and feed count
-        rules that count every such line (`lines`: given when `counts_lines`).
+        rules that count every such line.
         """
-        count = len(times)
+        count = sum(len(times) for times, _ in runs.values())
         if not count:
             return []
         fed_before = self._fed
         self._fed += count
         self._seq[instance] = self._seq.get(instance, 0) + count
-        for ts in reversed(times):
-            if ts is not None:
-                self._now = ts
-                break
+        stamps = [t for times, _ in runs.values() for t in times if t is not None]
+        if stamps:
+            self._now = max(stamps)
         fired: list[Occurrence] = []
-        for rule in self._by_kind.get(kind, ()):
+        rules: dict[str, Rule] = {}
+        for kind in runs:
+            for rule in self._by_kind.get(kind, ()):
+                rules.setdefault(rule.id, rule)
+        for rule in rules.values():
             group = _bulk_group(rule, instance)
             if group is None:
                 continue
-            if counts_every_line(rule, kind):
-                fired.extend(self._bulk_count(rule, group, lines))
-                continue
             key = (rule.id, group)
-            attached = 0
             occurrence = self._open.get(key)
-            if occurrence is not None:
-                inside = _inside(times, occurrence.events[0].ts, rule.match.timespan)
-                if kind in rule.match.evidence:
-                    attached = inside
-                    occurrence.extra_lines += inside
-                if inside < count:
-                    del self._open[key]
-            if rule.match.type != "count" and attached < count:
-                self._bulk_expire(rule, group, times[attached:])
+            expired = False
+            for kind, (times, lines) in runs.items():
+                if kind not in self._kinds_of(rule):
+                    continue
+                if counts_every_line(rule, kind):
+                    fired.extend(self._bulk_count(rule, group, lines))
+                    continue
+                attached = 0
+                if occurrence is not None:
+                    # the lines of every kind are measured against the same occurrence:
+                    # one past its span ends it for the lines after it, in time order
+                    inside = _inside(times, occurrence.events[0].ts, rule.match.timespan)
+                    if kind in rule.match.evidence:
+                        attached = inside
+                        occurrence.extra_lines += inside
+                    expired = expired or inside < len(times)
+                if rule.match.type != "count" and attached < len(times):
+                    self._bulk_expire(rule, group, times[attached:])
+            if expired and self._open.get(key) is occurrence:
+                del self._open[key]
         if fed_before // PRUNE_EVERY != self._fed // PRUNE_EVERY:
             self._prune()
         return fired
+
+    def _kinds_of(self, rule: Rule) -> set[Kind]:
+        kinds = self._rule_kinds.get(rule.id)
+        if kinds is None:
+            kinds = self._rule_kinds[rule.id] = {
+                k for step in rule.match.steps for k in step.kinds
+            } | set(rule.match.evidence)
+        return kinds
 
     def _bulk_expire(self, rule: Rule, group: Hashable, times: list[float | None]) -> None:
         """Partial matches that a later line shows to be past their time span end."""
