@@ -678,8 +678,8 @@ def classify(message: str) -> str:
 # figure at this script's own peak. The launcher runs with -S -I and imports only
 # builtins, forks (a fresh process whose mark starts at the launcher's few MB),
 # execs the command, and reports the command's own wait4 rusage and wall time.
-LAUNCHER = """import os, sys, time
-fd, argv = int(sys.argv[1]), sys.argv[2:]
+LAUNCHER = """import os, signal, sys, time
+fd, limit, argv = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
 start = time.perf_counter()
 pid = os.fork()
 if pid == 0:
@@ -688,7 +688,11 @@ if pid == 0:
         os.execvp(argv[0], argv)
     finally:
         os._exit(127)
+# On timeout kill the command but still reap it, so its rusage so far is reported.
+signal.signal(signal.SIGALRM, lambda *_: os.kill(pid, signal.SIGKILL))
+signal.setitimer(signal.ITIMER_REAL, limit)
 _, status, ru = os.wait4(pid, 0)
+signal.setitimer(signal.ITIMER_REAL, 0)
 wall = time.perf_counter() - start
 code = os.waitstatus_to_exitcode(status)
 os.write(fd, f"{code} {ru.ru_utime} {ru.ru_stime} {ru.ru_maxrss} {wall}".encode())
@@ -708,9 +712,10 @@ def _run(m: Measurement, path: Path, lines: int, timeout: float) -> Result:
         read_fd, write_fd = os.pipe()
         stack.callback(os.close, read_fd)
         timed_out = threading.Event()
+        launcher = [sys.executable, "-S", "-I", "-c", LAUNCHER]
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-S", "-I", "-c", LAUNCHER, str(write_fd), *m.argv(path)],
+                [*launcher, str(write_fd), str(timeout), *m.argv(path)],
                 stdin=stdin,
                 stdout=out_file if out_file is not None else subprocess.DEVNULL,
                 stderr=err_file,
@@ -725,7 +730,8 @@ def _run(m: Measurement, path: Path, lines: int, timeout: float) -> Result:
             timed_out.set()
             os.killpg(proc.pid, signal.SIGKILL)
 
-        timer = threading.Timer(timeout, kill)
+        # A backstop only: the launcher kills the command itself at `timeout`.
+        timer = threading.Timer(timeout + 30, kill)
         timer.start()
         try:
             with os.fdopen(os.dup(read_fd), "rb") as report_pipe:
@@ -735,11 +741,14 @@ def _run(m: Measurement, path: Path, lines: int, timeout: float) -> Result:
             timer.cancel()
         note = ""
         if timed_out.is_set() or len(fields) != 5:
-            note = f"killed after {timeout:g} s" if timed_out.is_set() else "no report"
+            note = "launcher killed" if timed_out.is_set() else "no report"
             fields = ["-1", "0", "0", "0", "0"]
         code, utime, stime, maxrss, wall = fields
         returncode = int(code)
-        if not note and returncode != 0:
+        if returncode == -signal.SIGKILL and float(wall) >= timeout:
+            # Figures so far: a lower bound on what the full run would cost.
+            note = f"killed at the {timeout:g} s timeout; figures are up to then"
+        elif not note and returncode != 0:
             err_file.seek(0)
             tail = err_file.read().decode(errors="replace").strip().splitlines()[-1:]
             note = f"exit {returncode}: {tail[0] if tail else ''}"[:120]
@@ -782,8 +791,11 @@ def count_lines(path: Path) -> int:
     return count
 
 
-def _ratio(a: float, b: float) -> str:
-    return f"{a / b:.1f}x" if b > 0 else "n/a"
+def _ratio(a: float, b: float, partial: bool = False) -> str:
+    """a/b; `partial` marks a numerator from a killed run, so only a lower bound."""
+    if b <= 0:
+        return "n/a"
+    return f"{'>= ' if partial else ''}{a / b:.1f}x"
 
 
 def report(results: dict[str, Result], lines: int, size: int) -> str:
@@ -791,22 +803,28 @@ def report(results: dict[str, Result], lines: int, size: int) -> str:
     header = f"{'':<9} {'CPU s':>8} {'wall s':>8} {'lines/s (CPU)':>14} {'peak RSS MB':>12}  note"
     out += [header, "-" * len(header)]
     for r in results.values():
-        rate = f"{lines / r.cpu:,.0f}" if r.cpu > 0 else "n/a"
+        # A command that failed or was killed did not read every line.
+        rate = f"{lines / r.cpu:,.0f}" if r.cpu > 0 and r.returncode == 0 else "n/a"
         row = f"{r.name:<9} {r.cpu:>8.2f} {r.wall:>8.2f} {rate:>14} {r.rss_mb:>12.1f}  {r.note}"
         out.append(row.rstrip())
     analyze = results.get("analyze")
     if analyze is not None:
+        killed = analyze.returncode != 0
         if "loop" in results:
-            out.append(f"analyze CPU / bare loop CPU: {_ratio(analyze.cpu, results['loop'].cpu)}")
+            loop = results["loop"].cpu
+            out.append(f"analyze CPU / bare loop CPU: {_ratio(analyze.cpu, loop, killed)}")
         if "lnav" in results:
-            out.append(f"analyze CPU / lnav CPU:      {_ratio(analyze.cpu, results['lnav'].cpu)}")
-        if "watch" in results:
+            lnav = results["lnav"].cpu
+            out.append(f"analyze CPU / lnav CPU:      {_ratio(analyze.cpu, lnav, killed)}")
+        if "watch" in results and not killed:
             # Same file, so per-line CPU is the CPU ratio; spelled out per line
             # because that is the figure that matters for a live stream.
             per_watch = results["watch"].cpu / max(lines, 1)
             per_analyze = analyze.cpu / max(lines, 1)
+            # Only a killed watch makes this a lower bound; a killed analyze voids it.
+            partial = results["watch"].returncode != 0 and not killed
             out.append(
-                f"watch / analyze per-line CPU: {_ratio(per_watch, per_analyze)} "
+                f"watch / analyze per-line CPU: {_ratio(per_watch, per_analyze, partial)} "
                 f"({per_watch * 1e6:.1f} vs {per_analyze * 1e6:.1f} us/line)"
             )
     return "\n".join(out)
