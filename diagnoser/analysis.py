@@ -6,16 +6,18 @@ A live reader feeds lines one by one through the same object.
 
 from __future__ import annotations
 
+import bisect
 import difflib
-from collections import Counter
-from collections.abc import Iterable
-from operator import itemgetter
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from diagnoser import bulk
+import numpy as np
+import numpy.typing as npt
+
+from diagnoser import bulk, scan
 from diagnoser.config import Configuration, source_label
 from diagnoser.correlate import Correlator
-from diagnoser.engine import BulkLine, Engine, Occurrence, where_ok
+from diagnoser.engine import BulkLine, BulkRun, Engine, Occurrence, where_ok
 from diagnoser.envelopes import EnvelopeStage
 from diagnoser.events import Event, Kind
 from diagnoser.findings import ANY_INSTANCE, build_findings
@@ -59,7 +61,8 @@ class Analysis:
         self._parsers: dict[str, LineParser] = {}
         self._envelopes: dict[str, EnvelopeStage] = {}
         # request, access and SQL lines counted in runs (None: every line read alone)
-        self._bulk = bulk.compile_patterns(rules) if bulk_lines else None
+        self._bulk = bulk.compile_quiet(rules) if bulk_lines else None
+        self._codes = {scan.CODE_OF[k] for k in self._bulk.quiet} if self._bulk else set()
         self.engine.materialize = self._materialize
 
     def _parser(self, source: str) -> LineParser:
@@ -82,101 +85,127 @@ class Analysis:
     def feed_block(self, source: str, data: bytes, first_number: int) -> list[Occurrence]:
         """Read whole lines (`data` ends with a newline), numbered from `first_number`.
 
-        One C-level scan finds the rare lines, which are read one by one; the
-        runs of bulk lines between them are counted (`_bulk_run`).
+        The block scan (`diagnoser.scan`) classifies every line at once; rare
+        lines are read one by one, and the runs of bulk lines between them are
+        counted (`_bulk_run`).
         """
-        patterns = self._bulk
         parser = self._parser(source)
+        if self._bulk is None:
+            return self._lines_alone(source, data.split(b"\n")[:-1], first_number)
         envelopes = self._envelopes[source]
+        lines = scan.classify(data, self._bulk.quiet)
+        kinds = lines.kind
+        total = len(kinds)
+        rare = np.flatnonzero(kinds == scan.RARE).tolist()
+        rare.append(total)
+        by_kind = {
+            code: np.flatnonzero(kinds == code) for code in scan.KIND_OF if code in self._codes
+        }
+        positions = {code: indices.tolist() for code, indices in by_kind.items()}
+        times = lines.ts.tolist()
+        handled: list[tuple[int, int]] = []  # stretches counted in bulk, for the stats
         fired: list[Occurrence] = []
-        block = b"\n" + data  # every line now follows a newline
-        last = len(block) - 1  # the newline that ends the last line
-        pos = 0  # the newline before the next line to read
-        number = first_number - 1
-        while pos < last:
-            if patterns is None or not (parser.idle and envelopes.idle):
+        pos = 0
+        next_rare = 0
+        while pos < total:
+            if not (parser.idle and envelopes.idle):
                 # a traceback or record is open: the next line is read alone
-                end = block.find(b"\n", pos + 1)
-                number += 1
-                fired.extend(self.feed_line(Line(source, number, _text(block[pos + 1 : end]))))
-                pos = end
+                fired.extend(self._line_alone(source, lines, pos, first_number))
+                pos += 1
                 continue
-            m = patterns.rare.search(block, pos)
-            rare = last if m is None else m.start()
-            if rare > pos:
-                count = block.count(b"\n", pos, rare)
-                fired.extend(self._bulk_run(source, block, pos, rare, number + 1, count))
-                number += count
-            if rare >= last:
+            while rare[next_rare] < pos:
+                next_rare += 1
+            stop = rare[next_rare]
+            if stop > pos:
+                counted = self._bulk_run(
+                    source, lines, by_kind, positions, times, pos, stop, first_number
+                )
+                if counted is None:
+                    for index in range(pos, stop):
+                        fired.extend(self._line_alone(source, lines, index, first_number))
+                else:
+                    fired.extend(counted)
+                    handled.append((pos, stop))
+            if stop >= total:
                 break
-            end = block.find(b"\n", rare + 1)
-            number += 1
-            fired.extend(self.feed_line(Line(source, number, _text(block[rare + 1 : end]))))
-            pos = end
+            fired.extend(self._line_alone(source, lines, stop, first_number))
+            pos = stop + 1
+        self._bulk_stats(lines, handled)
         return fired
+
+    def _line_alone(
+        self, source: str, lines: scan.BlockLines, index: int, first: int
+    ) -> list[Occurrence]:
+        text = _text(lines.text(index))
+        return self.feed_line(Line(source, first + index, text))
 
     def _bulk_run(
-        self, source: str, block: bytes, lo: int, hi: int, first: int, count: int
-    ) -> list[Occurrence]:
-        """`count` bulk lines, the ones after the newlines in `block[lo:hi]`: counted,
-        timed and fed to the engine as runs; read one by one while their kind
-        still lacks samples or evidence."""
-        requests = block.count(bulk.REQUEST_MARK, lo, hi)
-        accesses = block.count(bulk.ACCESS_MARK, lo, hi)
-        queries = count - requests - accesses
-        found = [
-            kind
-            for kind, n in (
-                (Kind.REQUEST_LOG, requests),
-                (Kind.ACCESS, accesses),
-                (Kind.SQL_QUERY, queries),
-            )
-            if n
-        ]
+        self,
+        source: str,
+        lines: scan.BlockLines,
+        by_kind: dict[int, npt.NDArray[np.int64]],
+        positions: dict[int, list[int]],
+        times: list[float],
+        lo: int,
+        hi: int,
+        first: int,
+    ) -> list[Occurrence] | None:
+        """Lines `lo` to `hi` (excluded) of the block, all bulk: counted and fed to
+        the engine as a whole. None: they must be read one by one, because a kind
+        still lacks samples or an occurrence would keep them as evidence."""
         instance = source  # bulk lines carry no envelope, so no instance of their own
         samples = self._samples.get(instance, {})
-        if queries < 0 or any(
-            len(samples.get(kind, ())) < SAMPLES_PER_KIND
-            or self.engine.bulk_wants_events(kind, instance)
-            for kind in found
-        ):
-            return self._lines_alone(source, block, lo, hi, first)
+        runs: dict[Kind, BulkRun] = {}
+        for code, indices in by_kind.items():
+            where = positions[code]
+            left = bisect.bisect_left(where, lo)
+            right = bisect.bisect_left(where, hi, left)
+            if left == right:
+                continue
+            kind = scan.KIND_OF[code]
+            if len(samples.get(kind, ())) < SAMPLES_PER_KIND or self.engine.bulk_wants_events(
+                kind, instance
+            ):
+                return None
+            chosen = indices[left:right]
+            runs[kind] = BulkRun(lines.ts[chosen], _line_reader(source, lines, chosen, first))
         counts = self._parser(source).counts
-        counts.read += count
-        counts.recognized += count
-        runs: dict[Kind, tuple[list[float | None], list[BulkLine]]] = {}
-        for kind in found:
-            lines: list[BulkLine] = []
-            if kind is Kind.REQUEST_LOG:
-                durations = Counter(bulk.DURATIONS.findall(block, lo, hi))
-                self.stats.observe_durations({int(k): v for k, v in durations.items()})
-                times = bulk.prefix_times(bulk.REQUEST_TIMES.findall(block, lo, hi))
-            elif kind is Kind.ACCESS:
-                times = bulk.access_times(bulk.ACCESS_TIMES.findall(block, lo, hi))
-            else:
-                rows = bulk.SQL_LINES.findall(block, lo, hi)
-                times = bulk.prefix_times(list(map(itemgetter(1), rows)))
-                if self.engine.counts_lines(kind):
-                    lines = _bulk_lines(source, block, lo, first, times)
-            known = [t for t in times if t is not None]
-            if known:
-                self.timeline.observe_span(min(known), max(known))
-            runs[kind] = (times, lines)
-        fired = self.engine.bulk(instance, runs)
-        return fired
+        counts.read += hi - lo
+        counts.recognized += hi - lo
+        now = None
+        for index in range(hi - 1, lo - 1, -1):
+            if times[index] == times[index]:  # not NaN: the last line with a time
+                now = times[index]
+                break
+        return self.engine.bulk(instance, runs, now)
 
-    def _lines_alone(
-        self, source: str, block: bytes, lo: int, hi: int, first: int
-    ) -> list[Occurrence]:
+    def _bulk_stats(self, lines: scan.BlockLines, handled: list[tuple[int, int]]) -> None:
+        """Durations and the time span of the lines counted in bulk."""
+        if not handled:
+            return
+        mask = np.zeros(len(lines.kind), dtype=bool)
+        for lo, hi in handled:
+            mask[lo:hi] = True
+        requests = lines.duration_ms[mask & (lines.kind == scan.REQUEST)]
+        if len(requests):
+            values, times = np.unique(requests, return_counts=True)
+            self.stats.observe_durations(dict(zip(values.tolist(), times.tolist(), strict=True)))
+        stamps = lines.ts[mask]
+        stamps = stamps[~np.isnan(stamps)]
+        if len(stamps):
+            self.timeline.observe_span(float(stamps.min()), float(stamps.max()))
+
+    def _lines_alone(self, source: str, raws: list[bytes], first: int) -> list[Occurrence]:
         fired: list[Occurrence] = []
-        for offset, raw in enumerate(block[lo + 1 : hi].split(b"\n")):
+        for offset, raw in enumerate(raws):
             fired.extend(self.feed_line(Line(source, first + offset, _text(raw))))
         return fired
 
     def _materialize(self, line: BulkLine) -> Event:
         """A bulk line the engine needs as an event after all (a count rule fired)."""
         parser = LineParser()
-        records = EnvelopeStage(parser.counts).feed(Line(line.source, line.line, line.text))
+        text = _text(line.texts.text(line.index))
+        records = EnvelopeStage(parser.counts).feed(Line(line.source, line.line, text))
         events = [event for record in records for event in parser.feed(record)]
         assert len(events) == 1, line
         event = events[0]
@@ -298,20 +327,18 @@ def _text(raw: bytes) -> str:
     return text[:-1] if text.endswith("\r") else text
 
 
-def _bulk_lines(
-    source: str, block: bytes, lo: int, first: int, times: list[float | None]
-) -> list[BulkLine]:
-    """The SQL lines after the newlines from `lo` on, numbered, with their times."""
-    out: list[BulkLine] = []
-    number = first
-    pos = lo
-    for index, m in enumerate(bulk.SQL_LINES.finditer(block, lo)):
-        if index >= len(times):
-            break
-        number += block.count(b"\n", pos, m.start())
-        pos = m.start()
-        out.append(BulkLine(source, number, times[index], _text(m.group(1))))
-    return out
+def _line_reader(
+    source: str, lines: scan.BlockLines, chosen: npt.NDArray[np.int64], first: int
+) -> Callable[[int], BulkLine]:
+    """The i-th of the `chosen` lines of a block, as a `BulkLine`."""
+    numbers = chosen.tolist()
+    times = lines.ts[chosen].tolist()
+
+    def line(i: int) -> BulkLine:
+        ts = times[i]
+        return BulkLine(source, first + numbers[i], None if ts != ts else ts, lines, numbers[i])
+
+    return line
 
 
 def select_rules(rules: list[Rule], select: list[str], ignore: list[str]) -> list[Rule]:

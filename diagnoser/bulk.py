@@ -1,35 +1,29 @@
-"""Bulk lines: the request, access and SQL lines that make up most of a log, counted in C.
+"""Bulk lines: which request, access and SQL lines no rule step can match.
 
 A production log is mostly Render request logs, Gunicorn access lines and Django
-SQL lines. Each shape here is one strict byte pattern; a block of lines is split
-by one C-level scan into runs of such lines and the rare lines between them.
-Rare lines go through the full per-line pipeline; a run is aggregated (counts,
-timestamps, durations) without building an event per line.
-
-A line is bulk only when the per-line pipeline would make of it exactly one
-event of the shape's kind whose only use is to be counted: the shape patterns
-exclude brackets, escapes and timestamps inside the free text, and every rule
-condition on the kind is compiled into the pattern (`responseTimeMS` over 5000
-is not bulk), so a line a rule could match always takes the full path.
+SQL lines. `diagnoser.scan` finds them in a block without a Python step per
+line; this module says, from the rules, which of them may be counted without
+being read one by one: every condition a rule step has on such a kind becomes
+a bound on the one numeric field of the shape (`responseTimeMS` over 5000, a
+status of 504, a query of a second or more: those lines are read alone). A
+condition that cannot be put so (on another field, or one every line meets)
+takes the kind out of the bulk altogether.
 """
 
 from __future__ import annotations
 
-import calendar
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 from diagnoser.engine import counts_every_line
 from diagnoser.events import Kind
 from diagnoser.rules import Compare, Rule, Where
 
-# Free text inside a bulk line: no brackets (Gunicorn's `[pid] [LEVEL]` core),
-# no escape sequences, no carriage returns, no quotes inside quoted values.
-_TEXT = rb'[^"\\\n\r\x1b\[\]]*'
-_BARE = rb'[^\s"\\\[\]\x1b]+'
-# `render logs -o text`: the UTC time, two spaces, the message.
-_PREFIX = rb"(?:(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)  )?"
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,53 +48,7 @@ class Disabled(Exception):
     """A rule condition the bulk patterns cannot express: the kind takes the full path."""
 
 
-# -- numbers as patterns --------------------------------------------------------
-
-
-def _le_digits(bound: str) -> str:
-    """A pattern for digit strings of len(bound) that are <= bound."""
-    if not bound:
-        return ""
-    first, rest = int(bound[0]), bound[1:]
-    parts = []
-    if first > 0:
-        parts.append(f"[0-{first - 1}]" + (rf"\d{{{len(rest)}}}" if rest else ""))
-    tail = _le_digits(rest)
-    parts.append(f"{first}" + (f"(?:{tail})" if rest else ""))
-    return "|".join(parts)
-
-
-def int_le(bound: int) -> str:
-    """A pattern for a whole number (no leading zeros, as logs write them) <= bound."""
-    if bound < 0:
-        return "(?!)"
-    text = str(bound)
-    parts = []
-    if len(text) > 1:
-        parts.append(rf"[1-9]\d{{0,{len(text) - 2}}}" if len(text) > 2 else r"[1-9]")
-        parts.append("0")
-        first, rest = int(text[0]), text[1:]
-        if first > 1:
-            parts.append(f"[1-{first - 1}]" + rf"\d{{{len(rest)}}}")
-        parts.append(f"{first}(?:{_le_digits(rest)})")
-    else:
-        parts.append(f"[0-{text}]")
-    return "(?:" + "|".join(parts) + ")"
-
-
-def number_le(bound: float, decimals: int) -> str:
-    """A pattern for a number written with `decimals` digits after the point, <= bound."""
-    scaled = int(bound * 10**decimals + 1e-9) if bound >= 0 else -1
-    if decimals == 0:
-        return int_le(scaled)
-    whole, frac = divmod(scaled, 10**decimals)
-    frac_text = f"{frac:0{decimals}d}"
-    below = rf"{int_le(whole - 1)}\.\d{{{decimals}}}" if whole > 0 else "(?!)"
-    same = rf"{whole}\.(?:{_le_digits(frac_text)})"
-    return f"(?:{below}|{same})"
-
-
-# -- rule conditions compiled into the patterns -----------------------------------
+# -- rule conditions turned into the values a bulk line may carry ---------------------
 
 
 def _conditions(rules: Iterable[Rule], kind: Kind) -> list[Where]:
@@ -175,8 +123,36 @@ def _accepts(shape: Shape, where: Where) -> _Accepts:
     return found
 
 
-def _value_pattern(shape: Shape, rules: list[Rule]) -> str:
-    """The pattern the shape's field must match for a line to be bulk."""
+@dataclass(frozen=True, slots=True)
+class Quiet:
+    """The values of a shape's field that no rule step accepts: at most `bound`
+    (None: any), and none of `excluded`."""
+
+    bound: float | None = None
+    excluded: tuple[float, ...] = ()
+
+    def admits(self, values: Ints) -> Bools:
+        """Which whole-number values a bulk line may carry."""
+        ok = np.ones(len(values), dtype=bool)
+        if self.bound is not None:
+            ok &= values <= self.bound
+        for value in self.excluded:
+            ok &= values != value
+        return ok
+
+    def admits_fixed(self, scaled: Ints, decimals: int) -> Bools:
+        """Which values, written with `decimals` digits and given times 10**decimals."""
+        ok = np.ones(len(scaled), dtype=bool)
+        if self.bound is not None:
+            ok &= scaled <= round(self.bound * 10**decimals)
+        for value in self.excluded:
+            ok &= scaled != round(value * 10**decimals)
+        return ok
+
+
+def quiet_values(shape: Shape, rules: list[Rule]) -> Quiet:
+    """What a bulk line of `shape` may carry in its field; `Disabled` when nothing can
+    be said (a condition on another field, or one every line meets)."""
     wheres = _conditions(rules, shape.kind)
     if shape.kind is Kind.SQL_QUERY:
         wheres.append({"duration": _SLOW_QUERY})  # the timeline's slow-query series
@@ -189,174 +165,24 @@ def _value_pattern(shape: Shape, rules: list[Rule]) -> str:
         if accepts.above is not None:
             bound = accepts.above if bound is None else min(bound, accepts.above)
         excluded.extend(accepts.equal)
-    number = r"\d+" if shape.decimals == 0 else rf"\d+\.\d{{{shape.decimals}}}"
-    if bound is not None:
-        number = number_le(bound, shape.decimals)
-    if excluded:
-        avoid = "|".join(
-            str(int(v)) if shape.decimals == 0 else f"{v:.{shape.decimals}f}" for v in excluded
-        )
-        number = rf"(?!(?:{avoid})(?!\d)){number}"
-    return number
+    return Quiet(bound, tuple(excluded))
 
 
 @dataclass(slots=True)
-class BulkPatterns:
-    """The compiled patterns for one set of rules."""
+class BulkKinds:
+    """For one set of rules: what each bulk kind may carry, and the kinds left out."""
 
-    rare: re.Pattern[bytes]  # a newline followed by a line that is not bulk
-    kinds: frozenset[Kind]  # the bulk kinds in use
-    disabled: dict[Kind, str]  # the others, and why
+    quiet: dict[Kind, Quiet]
+    disabled: dict[Kind, str]  # the kinds every line of which is read alone, and why
 
 
-def compile_patterns(rules: list[Rule]) -> BulkPatterns:
-    """Bulk patterns for `rules`: every condition a rule has on a bulk kind is in them."""
+def compile_quiet(rules: list[Rule]) -> BulkKinds:
+    """The bulk kinds for `rules`: every condition a rule has on them is in `quiet`."""
+    quiet: dict[Kind, Quiet] = {}
     disabled: dict[Kind, str] = {}
-    bodies: dict[Kind, bytes] = {}
     for shape in SHAPES:
         try:
-            v = _value_pattern(shape, rules).encode()
+            quiet[shape.kind] = quiet_values(shape, rules)
         except Disabled as why:
             disabled[shape.kind] = str(why)
-            continue
-        if shape is REQUEST:
-            body = (
-                rb'clientIP="'
-                + _TEXT
-                + rb'" requestID="'
-                + _TEXT
-                + rb'" responseTimeMS=('
-                + v
-                + rb') responseBytes=\d+ userAgent="'
-                + _TEXT
-                + rb'"'
-            )
-        elif shape is ACCESS:
-            body = (
-                _BARE
-                + rb" "
-                + _BARE
-                + rb" "
-                + _BARE
-                + rb" \[(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\] \""
-                + _TEXT
-                + rb'" ('
-                + v
-                + rb') (?:\d+|-) "'
-                + _TEXT
-                + rb'" "'
-                + _TEXT
-                + rb'"'
-            )
-        else:
-            # `; args=` must appear once: the SQL text may not contain it
-            body = (
-                rb"\(("
-                + v
-                + rb")\) (?:(?!; args=)[^\n\r\x1b\[\]])*?; args="
-                + rb"(?:(?!; args=|; alias=)[^\n\r\x1b\[\]])*(?:; alias=\w+)?"
-            )
-        bodies[shape.kind] = body
-    if bodies:
-        any_bulk = _PREFIX + rb"(?:" + rb"|".join(bodies.values()) + rb")"
-        # at each newline: the line after it is not bulk (`feed_block` puts a newline first)
-        rare = re.compile(rb"\n(?!(?:" + any_bulk + rb")\n)")
-    else:
-        rare = re.compile(rb"\n")
-    return BulkPatterns(rare=rare, kinds=frozenset(bodies), disabled=disabled)
-
-
-# -- what a run of bulk lines holds (each line is already known to be one of the shapes)
-
-REQUEST_MARK = b'clientIP="'  # once in a request line, never in the other shapes
-ACCESS_MARK = b'] "'  # once in an access line (after its time), never in the others
-DURATIONS = re.compile(rb"responseTimeMS=(\d+)")
-REQUEST_TIMES = re.compile(rb'\n(?:(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)  )?clientIP="')
-ACCESS_TIMES = re.compile(rb'\[(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\] "')
-SQL_LINES = re.compile(rb"\n((?:(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)  )?\(\d[^\n]*)")
-PREFIX_STAMP = re.compile(rb"\n(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)  ")
-
-
-# -- timestamps of bulk lines -------------------------------------------------------
-
-_MONTHS = {
-    m.encode(): i
-    for i, m in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-    )
-}
-_minutes: dict[bytes, float | None] = {}  # the minute part of a stamp -> epoch seconds
-_CACHE_LIMIT = 100_000
-
-
-def _minute(
-    key: bytes, year: int, month: int, day: int, hour: int, minute: int, zone: int
-) -> float | None:
-
-    try:
-        if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60):
-            return None
-        value = float(calendar.timegm((year, month, day, hour, minute, 0, 0, 0, 0)) - zone)
-    except (ValueError, OverflowError):
-        value = None
-    if len(_minutes) >= _CACHE_LIMIT:
-        _minutes.clear()
-    _minutes[key] = value
-    return value
-
-
-def prefix_times(stamps: list[bytes]) -> list[float | None]:
-    """Epoch seconds of `render logs -o text` stamps (`2025-07-30 11:10:08`, UTC); b"" is None."""
-    out: list[float | None] = []
-    append = out.append
-    last_key = b""
-    last_base: float | None = None
-    for stamp in stamps:
-        if not stamp:
-            append(None)
-            continue
-        key = stamp[:16]
-        if key != last_key:
-            last_key = key
-            last_base = _minutes.get(key, -1.0)
-            if last_base == -1.0:
-                last_base = _minute(
-                    key,
-                    int(key[:4]),
-                    int(key[5:7]),
-                    int(key[8:10]),
-                    int(key[11:13]),
-                    int(key[14:16]),
-                    0,
-                )
-        append(None if last_base is None else last_base + int(stamp[17:19]))
-    return out
-
-
-def access_times(stamps: list[bytes]) -> list[float | None]:
-    """Epoch seconds of Gunicorn access-log times (`30/Jul/2025:11:10:08 +0000`)."""
-    out: list[float | None] = []
-    append = out.append
-    last_key = b""
-    last_base: float | None = None
-    for stamp in stamps:
-        key = stamp[:17] + stamp[20:]
-        if key != last_key:
-            last_key = key
-            last_base = _minutes.get(key, -1.0)
-            if last_base == -1.0:
-                zone = int(stamp[22:24]) * 3600 + int(stamp[24:26]) * 60
-                if stamp[21:22] == b"-":
-                    zone = -zone
-                month = _MONTHS.get(stamp[3:6], 0)
-                last_base = _minute(
-                    key,
-                    int(stamp[7:11]),
-                    month,
-                    int(stamp[:2]),
-                    int(stamp[12:14]),
-                    int(stamp[15:17]),
-                    zone,
-                )
-        append(None if last_base is None else last_base + int(stamp[18:20]))
-    return out
+    return BulkKinds(quiet, disabled)

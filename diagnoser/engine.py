@@ -6,9 +6,15 @@ report them at once; `analyze` is the same engine run to the end of the input.
 
 from __future__ import annotations
 
+import bisect
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from itertools import islice
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from diagnoser.correlate import Correlator
 from diagnoser.events import Event, Kind
@@ -19,7 +25,12 @@ from diagnoser.vocabulary import MatchType
 def counts_every_line(rule: Rule, kind: Kind) -> bool:
     """A count rule whose step takes every event of `kind` (`excessive-logging`)."""
     step = rule.match.steps[0]
-    return rule.match.type == "count" and kind in step.event and not step.where and not step.any
+    return (
+        rule.match.type is MatchType.COUNT
+        and kind in step.event
+        and not step.where
+        and not step.any
+    )
 
 
 CLOCK_SLOP = 2.0  # seconds: lines of one second may arrive slightly out of order
@@ -48,6 +59,12 @@ class Occurrence:
     kept: bool = False  # among the rule's kept occurrences (not past the bound)
 
 
+class LineTexts(Protocol):
+    """Where a bulk line's bytes are: a scanned block."""
+
+    def text(self, index: int) -> bytes: ...
+
+
 @dataclass(slots=True)
 class BulkLine:
     """A bulk line held in a count window, read as an event only if the rule fires."""
@@ -55,7 +72,16 @@ class BulkLine:
     source: str
     line: int
     ts: float | None
-    text: str
+    texts: LineTexts
+    index: int  # of the line in `texts`
+
+
+@dataclass(slots=True)
+class BulkRun:
+    """Consecutive lines of one bulk kind (others may stand between them)."""
+
+    times: npt.NDArray[np.float64]  # in line order; NaN: no time
+    line: Callable[[int], BulkLine]  # the i-th of them, for count rules
 
 
 @dataclass(slots=True)
@@ -123,15 +149,14 @@ def _bulk_group(rule: Rule, instance: str) -> Hashable | None:
     return instance if scope == "instance" else ""
 
 
-def _inside(times: list[float | None], first: float | None, span: float) -> int:
-    """How many leading `times` are within `span` of `first` (as `_within` decides)."""
-    if first is None:
+def _inside(times: npt.NDArray[np.float64], first: float | None, span: float) -> int:
+    """How many leading `times` are within `span` of `first` (as `_within` decides;
+    a line without a time is within)."""
+    if first is None or not len(times):
         return len(times)
-    low, high = first - CLOCK_SLOP, first + span
-    for index, ts in enumerate(times):
-        if ts is not None and not low <= ts <= high:
-            return index
-    return len(times)
+    outside = (times < first - CLOCK_SLOP) | (times > first + span)
+    index = int(outside.argmax())
+    return index if outside[index] else len(times)
 
 
 class Engine:
@@ -159,10 +184,16 @@ class Engine:
         self.materialize: Callable[[BulkLine], Event] = _cannot_materialize
         # (sequence number, event): bulk lines take sequence numbers without being kept,
         # so an event leaves the history after the same number of lines as before
-        self._instance_history: dict[str, deque[tuple[int, Event]]] = {}
+        self._instance_history: dict[str, deque[Event]] = {}
+        self._instance_seqs: dict[str, deque[int]] = {}
         self._seq: dict[str, int] = {}
         self._rule_events: dict[str, int] = {}  # events kept in a rule's kept occurrences
         self._rule_kinds: dict[str, set[Kind]] = {}
+        self._bulk_rules: dict[frozenset[Kind], list[tuple[Rule, list[Kind]]]] = {}
+        self._evidence_rules: dict[Kind, list[Rule]] = {
+            kind: [r for r in rules if kind in r.match.evidence and not counts_every_line(r, kind)]
+            for kind in Kind
+        }
         self._fed = 0
         self._now: float | None = None  # the latest timestamp seen
         self._rules_by_id = {rule.id: rule for rule in rules}
@@ -181,8 +212,10 @@ class Engine:
         history = self._instance_history.get(instance)
         if history is None:
             history = self._instance_history[instance] = deque(maxlen=HISTORY)
+            self._instance_seqs[instance] = deque(maxlen=HISTORY)
         seq = self._seq[instance] = self._seq.get(instance, 0) + 1
-        history.append((seq, event))
+        history.append(event)
+        self._instance_seqs[instance].append(seq)
         self._fed += 1
         if event.ts is not None:
             self._now = event.ts
@@ -395,8 +428,12 @@ class Engine:
         history = self._instance_history.get(instance)
         if not history:
             return ()
+        seqs = self._instance_seqs[instance]
         oldest = self._seq.get(instance, 0) - HISTORY
-        return [e for seq, e in history if seq > oldest]
+        if seqs[0] > oldest:
+            return history
+        cut = bisect.bisect_right(list(seqs), oldest)
+        return list(islice(history, cut, None))
 
     def _with_context(self, rule: Rule, events: list[Event]) -> list[Event]:
         """Step events plus the group's evidence between them and context before them."""
@@ -427,9 +464,7 @@ class Engine:
     def bulk_wants_events(self, kind: Kind, instance: str) -> bool:
         """Whether the next lines of `kind` must be read one by one, because an open
         occurrence would keep them as evidence (its rule's evidence is not full yet)."""
-        for rule in self._by_kind.get(kind, ()):
-            if kind not in rule.match.evidence or counts_every_line(rule, kind):
-                continue
+        for rule in self._evidence_rules[kind]:
             group = _bulk_group(rule, instance)
             if group is None:
                 continue
@@ -447,44 +482,36 @@ class Engine:
         """Whether a count rule counts every line of `kind` (bulk runs must list them)."""
         return any(counts_every_line(rule, kind) for rule in self._by_kind.get(kind, ()))
 
-    def bulk(
-        self, instance: str, runs: dict[Kind, tuple[list[float | None], list[BulkLine]]]
-    ) -> list[Occurrence]:
-        """One run of lines that no rule step matches, by kind: their timestamps in
-        line order (and the lines themselves where `counts_lines`). Does what feeding
-        each as an event would have done.
+    def bulk(self, instance: str, runs: dict[Kind, BulkRun], now: float | None) -> list[Occurrence]:
+        """One stretch of lines that no rule step matches, by kind, `now` the latest
+        time among them. Does what feeding each as an event would have done.
 
         They take their place in the instance's history, follow an open occurrence
         (counted), end partial matches whose time span they pass, and feed count
         rules that count every such line.
         """
-        count = sum(len(times) for times, _ in runs.values())
+        count = sum(len(run.times) for run in runs.values())
         if not count:
             return []
         fed_before = self._fed
         self._fed += count
         self._seq[instance] = self._seq.get(instance, 0) + count
-        stamps = [t for times, _ in runs.values() for t in times if t is not None]
-        if stamps:
-            self._now = max(stamps)
+        if now is not None:
+            self._now = now
         fired: list[Occurrence] = []
-        rules: dict[str, Rule] = {}
-        for kind in runs:
-            for rule in self._by_kind.get(kind, ()):
-                rules.setdefault(rule.id, rule)
-        for rule in rules.values():
+        for rule, kinds in self._rules_for(frozenset(runs)):
             group = _bulk_group(rule, instance)
             if group is None:
                 continue
             key = (rule.id, group)
             occurrence = self._open.get(key)
             expired = False
-            for kind, (times, lines) in runs.items():
-                if kind not in self._kinds_of(rule):
-                    continue
+            for kind in kinds:
+                run = runs[kind]
                 if counts_every_line(rule, kind):
-                    fired.extend(self._bulk_count(rule, group, lines))
+                    fired.extend(self._bulk_count(rule, group, run))
                     continue
+                times = run.times
                 attached = 0
                 if occurrence is not None:
                     # the lines of every kind are measured against the same occurrence:
@@ -494,13 +521,29 @@ class Engine:
                         attached = inside
                         occurrence.extra_lines += inside
                     expired = expired or inside < len(times)
-                if rule.match.type != "count" and attached < len(times):
+                if rule.match.type is not MatchType.COUNT and attached < len(times):
                     self._bulk_expire(rule, group, times[attached:])
             if expired and self._open.get(key) is occurrence:
                 del self._open[key]
         if fed_before // PRUNE_EVERY != self._fed // PRUNE_EVERY:
             self._prune()
         return fired
+
+    def _rules_for(self, kinds: frozenset[Kind]) -> list[tuple[Rule, list[Kind]]]:
+        """The rules that bulk lines of `kinds` concern, each with the kinds it names."""
+        found = self._bulk_rules.get(kinds)
+        if found is None:
+            found = []
+            seen: set[str] = set()
+            for kind in sorted(kinds):
+                for rule in self._by_kind.get(kind, ()):
+                    if rule.id in seen:
+                        continue
+                    seen.add(rule.id)
+                    named = [k for k in sorted(kinds) if k in self._kinds_of(rule)]
+                    found.append((rule, named))
+            self._bulk_rules[kinds] = found
+        return found
 
     def _kinds_of(self, rule: Rule) -> set[Kind]:
         kinds = self._rule_kinds.get(rule.id)
@@ -510,7 +553,7 @@ class Engine:
             } | set(rule.match.evidence)
         return kinds
 
-    def _bulk_expire(self, rule: Rule, group: Hashable, times: list[float | None]) -> None:
+    def _bulk_expire(self, rule: Rule, group: Hashable, times: npt.NDArray[np.float64]) -> None:
         """Partial matches that a later line shows to be past their time span end."""
         key = (rule.id, group)
         partials = self._partials.get(key)
@@ -525,12 +568,15 @@ class Engine:
         if not partials:
             del self._partials[key]
 
-    def _bulk_count(self, rule: Rule, group: Hashable, lines: list[BulkLine]) -> list[Occurrence]:
+    def _bulk_count(self, rule: Rule, group: Hashable, run: BulkRun) -> list[Occurrence]:
         """`_count` for bulk lines: held as `BulkLine`s, read only when the rule fires."""
         key = (rule.id, group)
         span = rule.match.timespan
+        if key not in self._open and self._count_quietly(rule, key, run):
+            return []
         fired: list[Occurrence] = []
-        for line in lines:
+        for index in range(len(run.times)):
+            line = run.line(index)
             occurrence = self._open.get(key)
             if occurrence is not None:
                 if _within(occurrence.events[0], line, span):
@@ -558,6 +604,53 @@ class Engine:
                     self._keep(fresh)
                     fired.append(fresh)
         return fired
+
+    def _count_quietly(self, rule: Rule, key: tuple[str, Hashable], run: BulkRun) -> bool:
+        """A run that leaves the count below the threshold, without a step per line:
+        only the lines still within the window at its end are kept. False (nothing
+        done) when the rule would fire in it, or times are missing or out of order."""
+        times = run.times
+        if np.isnan(times).any() or (len(times) > 1 and (np.diff(times) < 0).any()):
+            return False
+        span = rule.match.timespan
+        first, last = float(times[0]), float(times[-1])
+        window = self._counts.get(key)
+        if window:
+            tail = window[-1].ts
+            if tail is None or tail > first:
+                return False
+            while window and window[0].ts is not None and first - window[0].ts > span:
+                window.popleft()  # as the run's first line would
+            if len(window) + len(times) < rule.match.threshold:
+                window.extend(run.line(index) for index in range(len(times)))
+                while window and window[0].ts is not None and last - window[0].ts > span:
+                    window.popleft()
+                return True
+        held = [e.ts for e in window] if window else []
+        if any(t is None for t in held):
+            return False
+        combined = np.concatenate([np.array(held, dtype=np.float64), times])
+        if len(combined) > 1 and (np.diff(combined) < 0).any():
+            return False
+        # in time order, a line is within the span of every earlier one it is not past
+        start = np.searchsorted(combined, combined - span, side="left")
+        size = np.arange(len(combined)) - start + 1
+        if len(held) < len(combined) and size[len(held) :].max() >= rule.match.threshold:
+            return False
+        keep = int(start[-1])
+        kept: deque[Event | BulkLine] = deque()
+        if window:
+            kept.extend(list(window)[keep:])
+        for index in range(max(keep - len(held), 0), len(times)):
+            kept.append(run.line(index))
+        if window is None:
+            self._counts[key] = kept
+            if len(self._counts) > MAX_GROUPS:
+                self._counts.popitem(last=False)
+        else:
+            window.clear()
+            window.extend(kept)
+        return True
 
     def _absence_ok(self, rule: Rule, deciding: Event) -> bool:
         for absent in rule.match.absent:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import importlib.util
-import re
 import sys
 from pathlib import Path
 
 import pytest
 
+from diagnoser import scan
 from diagnoser.analysis import Analysis
-from diagnoser.bulk import compile_patterns, int_le, number_le
+from diagnoser.bulk import compile_quiet
 from diagnoser.events import Kind
 from diagnoser.rules import load_rules
+from diagnoser.scan import classify
 from diagnoser.sources import Line
+from diagnoser.timestamps import find_timestamp, parse_access_time
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,43 +50,68 @@ def test_bulk_runs_give_the_line_by_line_report(tmp_path: Path, seed: int) -> No
     assert _report(data, bulk=True) == _report(data, bulk=False)
 
 
-@pytest.mark.parametrize("bound", [0, 5, 9, 10, 99, 100, 999, 1000, 4999, 5000, 19999, 20000])
-def test_int_le_accepts_exactly_the_numbers_up_to_the_bound(bound: int) -> None:
-    pattern = re.compile(f"^{int_le(bound)}$")
-    wrong = [n for n in range(25_000) if bool(pattern.match(str(n))) != (n <= bound)]
-    assert not wrong
+STAMP = b"2025-07-30 11:10:08  "
+REQUEST = b'clientIP="1.2.3.4" requestID="ab-cd" responseTimeMS=%d responseBytes=12 userAgent="x"'
+ACCESS = b'10.0.0.1 - - [30/Jul/2025:11:10:08 +0000] "GET / HTTP/1.1" %d 5 "-" "ua"'
+SQL = b"(%s) SELECT 1; args=None; alias=default"
 
 
-@pytest.mark.parametrize("bound", [0.999, 1.5, 2.0, 12.25])
-def test_number_le_with_decimals(bound: float) -> None:
-    pattern = re.compile(f"^{number_le(bound, 3)}$")
-    wrong = [
-        n for n in range(15_000) if bool(pattern.match(f"{n / 1000:.3f}")) != (n / 1000 <= bound)
+def _kinds(*lines: bytes) -> list[int]:
+    rules, _ = load_rules()
+    return classify(
+        b"".join(line + b"\n" for line in lines), compile_quiet(rules).quiet
+    ).kind.tolist()
+
+
+def test_every_bulk_shape_is_recognized() -> None:
+    rules, _ = load_rules()
+    assert set(compile_quiet(rules).quiet) == {Kind.REQUEST_LOG, Kind.ACCESS, Kind.SQL_QUERY}
+    assert _kinds(STAMP + REQUEST % 12, STAMP + ACCESS % 200, STAMP + SQL % b"0.003") == [
+        scan.REQUEST,
+        scan.ACCESS,
+        scan.SQL,
     ]
-    assert not wrong
+    # without the Render stamp: access lines keep their own time; the others need no colon
+    assert _kinds(ACCESS % 200, SQL % b"0.003", REQUEST % 12) == [
+        scan.ACCESS,
+        scan.SQL,
+        scan.REQUEST,
+    ]
 
 
 def test_rule_conditions_take_lines_out_of_the_bulk() -> None:
+    assert _kinds(STAMP + REQUEST % 5000, STAMP + REQUEST % 5001) == [scan.REQUEST, scan.RARE]
+    assert _kinds(STAMP + ACCESS % 503, STAMP + ACCESS % 504) == [scan.ACCESS, scan.RARE]
+    assert _kinds(STAMP + SQL % b"0.999", STAMP + SQL % b"1.000") == [scan.SQL, scan.RARE]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        STAMP + b"[2025-07-30 11:10:08 +0000] [85] [CRITICAL] WORKER TIMEOUT (pid:96)",
+        STAMP + REQUEST.replace(b'"x"', b'"[1] [ERROR] x"') % 12,  # a Gunicorn core inside
+        STAMP + ACCESS.replace(b"10.0.0.1 - -", b"10.0.0.1 - - -") % 200,  # four fields
+        STAMP + ACCESS.replace(b"- -", b"-  -") % 200,  # an empty field
+        STAMP + (SQL % b"0.003").replace(b"; args", b"; args=1; args"),  # `; args=` twice
+        STAMP + b"(0.003) SELECT 1",  # no args
+        (SQL % b"0.003").replace(b"SELECT 1", b"SELECT '2025-07-30 10:00:00'"),  # a time inside
+        STAMP + REQUEST % 12 + b"\r",
+        STAMP + b"\x1b[31m" + REQUEST % 12,
+        STAMP + REQUEST.replace(b'"x"', b'"a \\" b"') % 12,
+        b'  File "/app/views.py", line 3, in index',
+        b"",
+    ],
+)
+def test_lines_not_quite_of_a_shape_are_rare(line: bytes) -> None:
+    assert _kinds(line) == [scan.RARE]
+
+
+def test_times_are_read_as_the_full_path_reads_them() -> None:
     rules, _ = load_rules()
-    patterns = compile_patterns(rules)
-    assert patterns.kinds == {Kind.REQUEST_LOG, Kind.ACCESS, Kind.SQL_QUERY}
-
-    def bulk(line: bytes) -> bool:
-        return patterns.rare.search(b"\n" + line + b"\n") is None or (
-            patterns.rare.search(b"\n" + line + b"\n").start() != 0  # type: ignore[union-attr]
-        )
-
-    stamp = b"2025-07-30 11:10:08  "
-    request = (
-        b'clientIP="1.2.3.4" requestID="ab-cd" responseTimeMS=%d responseBytes=12 userAgent="x"'
-    )
-    assert bulk(stamp + request % 4999)
-    assert bulk(stamp + request % 5000)
-    assert not bulk(stamp + request % 5001)  # response-time-target: over 5000 ms
-    access = b'10.0.0.1 - - [30/Jul/2025:11:10:08 +0000] "GET / HTTP/1.1" %d 5 "-" "ua"'
-    assert bulk(stamp + access % 200)
-    assert not bulk(stamp + access % 504)  # proxy-timeout: status 504
-    sql = b"(%s) SELECT 1; args=None; alias=default"
-    assert bulk(stamp + sql % b"0.999")
-    assert not bulk(stamp + sql % b"1.000")  # slow-query-timeout: a second or more
-    assert not bulk(stamp + b"[2025-07-30 11:10:08 +0000] [85] [CRITICAL] WORKER TIMEOUT (pid:96)")
+    block = STAMP + REQUEST % 12 + b"\n" + ACCESS.replace(b"+0000", b"-0300") % 200 + b"\n"
+    lines = classify(block, compile_quiet(rules).quiet)
+    assert lines.ts.tolist() == [
+        find_timestamp("2025-07-30 11:10:08"),
+        parse_access_time("30/Jul/2025:11:10:08 -0300"),
+    ]
+    assert lines.duration_ms.tolist()[0] == 12
