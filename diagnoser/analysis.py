@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 from diagnoser import bulk, scan
 from diagnoser.config import Configuration, source_label
@@ -98,10 +97,11 @@ class Analysis:
         total = len(kinds)
         rare = np.flatnonzero(kinds == scan.RARE).tolist()
         rare.append(total)
-        by_kind = {
-            code: np.flatnonzero(kinds == code) for code in scan.KIND_OF if code in self._codes
+        positions = {
+            code: np.flatnonzero(kinds == code).tolist()
+            for code in scan.KIND_OF
+            if code in self._codes
         }
-        positions = {code: indices.tolist() for code, indices in by_kind.items()}
         times = lines.ts.tolist()
         handled: list[tuple[int, int]] = []  # stretches counted in bulk, for the stats
         fired: list[Occurrence] = []
@@ -117,9 +117,7 @@ class Analysis:
                 next_rare += 1
             stop = rare[next_rare]
             if stop > pos:
-                counted = self._bulk_run(
-                    source, lines, by_kind, positions, times, pos, stop, first_number
-                )
+                counted = self._bulk_run(source, lines, positions, times, pos, stop, first_number)
                 if counted is None:
                     for index in range(pos, stop):
                         fired.extend(self._line_alone(source, lines, index, first_number))
@@ -143,7 +141,6 @@ class Analysis:
         self,
         source: str,
         lines: scan.BlockLines,
-        by_kind: dict[int, npt.NDArray[np.int64]],
         positions: dict[int, list[int]],
         times: list[float],
         lo: int,
@@ -156,8 +153,7 @@ class Analysis:
         instance = source  # bulk lines carry no envelope, so no instance of their own
         samples = self._samples.get(instance, {})
         runs: dict[Kind, BulkRun] = {}
-        for code, indices in by_kind.items():
-            where = positions[code]
+        for code, where in positions.items():
             left = bisect.bisect_left(where, lo)
             right = bisect.bisect_left(where, hi, left)
             if left == right:
@@ -167,8 +163,10 @@ class Analysis:
                 kind, instance
             ):
                 return None
-            chosen = indices[left:right]
-            runs[kind] = BulkRun(lines.ts[chosen], _line_reader(source, lines, chosen, first))
+            chosen = where[left:right]
+            runs[kind] = BulkRun(
+                [times[i] for i in chosen], _line_reader(source, times, chosen, lines, first)
+            )
         counts = self._parser(source).counts
         counts.read += hi - lo
         counts.recognized += hi - lo
@@ -328,15 +326,14 @@ def _text(raw: bytes) -> str:
 
 
 def _line_reader(
-    source: str, lines: scan.BlockLines, chosen: npt.NDArray[np.int64], first: int
+    source: str, times: list[float], chosen: list[int], lines: scan.BlockLines, first: int
 ) -> Callable[[int], BulkLine]:
     """The i-th of the `chosen` lines of a block, as a `BulkLine`."""
-    numbers = chosen.tolist()
-    times = lines.ts[chosen].tolist()
 
     def line(i: int) -> BulkLine:
-        ts = times[i]
-        return BulkLine(source, first + numbers[i], None if ts != ts else ts, lines, numbers[i])
+        index = chosen[i]
+        ts = times[index]
+        return BulkLine(source, first + index, None if ts != ts else ts, lines, index)
 
     return line
 

@@ -7,6 +7,7 @@ report them at once; `analyze` is the same engine run to the end of the input.
 from __future__ import annotations
 
 import bisect
+import math
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -14,7 +15,6 @@ from itertools import islice
 from typing import Protocol
 
 import numpy as np
-import numpy.typing as npt
 
 from diagnoser.correlate import Correlator
 from diagnoser.events import Event, Kind
@@ -80,7 +80,7 @@ class BulkLine:
 class BulkRun:
     """Consecutive lines of one bulk kind (others may stand between them)."""
 
-    times: npt.NDArray[np.float64]  # in line order; NaN: no time
+    times: list[float]  # in line order; NaN: no time
     line: Callable[[int], BulkLine]  # the i-th of them, for count rules
 
 
@@ -149,14 +149,26 @@ def _bulk_group(rule: Rule, instance: str) -> Hashable | None:
     return instance if scope == "instance" else ""
 
 
-def _inside(times: npt.NDArray[np.float64], first: float | None, span: float) -> int:
+def _inside(times: list[float], first: float | None, span: float) -> int:
     """How many leading `times` are within `span` of `first` (as `_within` decides;
-    a line without a time is within)."""
-    if first is None or not len(times):
+    a line without a time, NaN, is within)."""
+    if first is None:
         return len(times)
-    outside = (times < first - CLOCK_SLOP) | (times > first + span)
-    index = int(outside.argmax())
-    return index if outside[index] else len(times)
+    low, high = first - CLOCK_SLOP, first + span
+    for index, ts in enumerate(times):
+        if ts < low or ts > high:  # False for NaN
+            return index
+    return len(times)
+
+
+def _ordered(times: list[float]) -> bool:
+    """All have a time, in order."""
+    previous = -math.inf
+    for ts in times:
+        if not ts >= previous:  # NaN fails too
+            return False
+        previous = ts
+    return True
 
 
 class Engine:
@@ -189,7 +201,7 @@ class Engine:
         self._seq: dict[str, int] = {}
         self._rule_events: dict[str, int] = {}  # events kept in a rule's kept occurrences
         self._rule_kinds: dict[str, set[Kind]] = {}
-        self._bulk_rules: dict[frozenset[Kind], list[tuple[Rule, list[Kind]]]] = {}
+        self._bulk_rules: dict[frozenset[Kind], list[tuple[Rule, list[Kind], frozenset[Kind]]]] = {}
         self._evidence_rules: dict[Kind, list[Rule]] = {
             kind: [r for r in rules if kind in r.match.evidence and not counts_every_line(r, kind)]
             for kind in Kind
@@ -499,16 +511,19 @@ class Engine:
         if now is not None:
             self._now = now
         fired: list[Occurrence] = []
-        for rule, kinds in self._rules_for(frozenset(runs)):
+        for rule, kinds, every in self._rules_for(frozenset(runs)):
             group = _bulk_group(rule, instance)
             if group is None:
                 continue
             key = (rule.id, group)
             occurrence = self._open.get(key)
+            if occurrence is None and not every and key not in self._partials:
+                continue  # nothing open for these lines to follow, end or count
             expired = False
+            sequence = rule.match.type is not MatchType.COUNT
             for kind in kinds:
                 run = runs[kind]
-                if counts_every_line(rule, kind):
+                if kind in every:
                     fired.extend(self._bulk_count(rule, group, run))
                     continue
                 times = run.times
@@ -521,7 +536,7 @@ class Engine:
                         attached = inside
                         occurrence.extra_lines += inside
                     expired = expired or inside < len(times)
-                if rule.match.type is not MatchType.COUNT and attached < len(times):
+                if sequence and attached < len(times) and key in self._partials:
                     self._bulk_expire(rule, group, times[attached:])
             if expired and self._open.get(key) is occurrence:
                 del self._open[key]
@@ -529,8 +544,9 @@ class Engine:
             self._prune()
         return fired
 
-    def _rules_for(self, kinds: frozenset[Kind]) -> list[tuple[Rule, list[Kind]]]:
-        """The rules that bulk lines of `kinds` concern, each with the kinds it names."""
+    def _rules_for(self, kinds: frozenset[Kind]) -> list[tuple[Rule, list[Kind], frozenset[Kind]]]:
+        """The rules that bulk lines of `kinds` concern, each with the kinds it names
+        and those of them it counts every line of."""
         found = self._bulk_rules.get(kinds)
         if found is None:
             found = []
@@ -541,7 +557,8 @@ class Engine:
                         continue
                     seen.add(rule.id)
                     named = [k for k in sorted(kinds) if k in self._kinds_of(rule)]
-                    found.append((rule, named))
+                    every = frozenset(k for k in named if counts_every_line(rule, k))
+                    found.append((rule, named, every))
             self._bulk_rules[kinds] = found
         return found
 
@@ -553,7 +570,7 @@ class Engine:
             } | set(rule.match.evidence)
         return kinds
 
-    def _bulk_expire(self, rule: Rule, group: Hashable, times: npt.NDArray[np.float64]) -> None:
+    def _bulk_expire(self, rule: Rule, group: Hashable, times: list[float]) -> None:
         """Partial matches that a later line shows to be past their time span end."""
         key = (rule.id, group)
         partials = self._partials.get(key)
@@ -610,10 +627,10 @@ class Engine:
         only the lines still within the window at its end are kept. False (nothing
         done) when the rule would fire in it, or times are missing or out of order."""
         times = run.times
-        if np.isnan(times).any() or (len(times) > 1 and (np.diff(times) < 0).any()):
+        if not _ordered(times):
             return False
         span = rule.match.timespan
-        first, last = float(times[0]), float(times[-1])
+        first, last = times[0], times[-1]
         window = self._counts.get(key)
         if window:
             tail = window[-1].ts
@@ -629,7 +646,7 @@ class Engine:
         held = [e.ts for e in window] if window else []
         if any(t is None for t in held):
             return False
-        combined = np.concatenate([np.array(held, dtype=np.float64), times])
+        combined = np.array([*held, *times], dtype=np.float64)
         if len(combined) > 1 and (np.diff(combined) < 0).any():
             return False
         # in time order, a line is within the span of every earlier one it is not past
