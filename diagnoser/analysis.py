@@ -358,8 +358,10 @@ def analyze_paths(
     select: list[str] | None = None,
     ignore: list[str] | None = None,
     config_files: list[Path] | None = None,
+    progress: Callable[[str, bytes], None] | None = None,
 ) -> Report:
-    """Run the whole pipeline over `paths` (`-` is stdin) and return the report."""
+    """Run the whole pipeline over `paths` (`-` is stdin) and return the report;
+    `progress` is told of every block read."""
     rules, fixes = load_rules(rule_dirs)
     rules = select_rules(rules, select or [], ignore or [])
     analysis = Analysis(rules, fixes, lang)
@@ -369,6 +371,8 @@ def analyze_paths(
     for path in paths:
         for data, first in read_blocks(path):
             analysis.feed_block(path, data, first)
+            if progress is not None:
+                progress(path, data)
         analysis.end_source(path)
     analysis.finish()
     return analysis.report()

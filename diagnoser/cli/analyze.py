@@ -22,6 +22,7 @@ from diagnoser.cli.app import (
     exit_code,
     fail,
 )
+from diagnoser.cli.progress import ReadProgress
 from diagnoser.config import ConfigError
 from diagnoser.i18n import default_lang
 from diagnoser.report import formatter
@@ -59,9 +60,16 @@ def analyze(
     try:
         check_readable(inputs)
         language = lang.value if lang is not None else default_lang()
-        report = analyze_paths(
-            inputs, rules, lang=language, select=select, ignore=ignore, config_files=config
-        )
+        with ReadProgress() as progress:
+            report = analyze_paths(
+                inputs,
+                rules,
+                lang=language,
+                select=select,
+                ignore=ignore,
+                config_files=config,
+                progress=progress.read,
+            )
     except (InputError, RuleError, ConfigError) as exc:
         fail(str(exc))
     report_formatter = formatter(output_format.value, color=color, width=width, lang=language)
