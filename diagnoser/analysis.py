@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -75,11 +75,15 @@ class Analysis:
 
     def feed_line(self, line: Line) -> list[Occurrence]:
         """Read one line; return the occurrences it decided."""
+        return self._dispatch(self._parse(line))
+
+    def _parse(self, line: Line) -> Sequence[Event]:
+        """The events one line completes (envelope stage, then recognizers)."""
         parser = self._parser(line.source)
         records = self._envelopes[line.source].feed(line)
         if len(records) == 1:
-            return self._dispatch(parser.feed(records[0]))
-        return self._dispatch([event for record in records for event in parser.feed(record)])
+            return parser.feed(records[0])
+        return [event for record in records for event in parser.feed(record)]
 
     def feed_block(self, source: str, data: bytes, first_number: int) -> list[Occurrence]:
         """Read whole lines (`data` ends with a newline), numbered from `first_number`.
@@ -105,29 +109,51 @@ class Analysis:
         times = lines.ts.tolist()
         handled: list[tuple[int, int]] = []  # stretches counted in bulk, for the stats
         fired: list[Occurrence] = []
+        # Bulk lines are given to the engine only when a rare line has events for it:
+        # rare lines that make none (app output) leave the run whole.
+        pending = -1
+
+        def flush(upto: int) -> None:
+            nonlocal pending
+            if pending < 0:
+                return
+            lo, pending = pending, -1
+            if lo >= upto:
+                return
+            counted = self._bulk_run(source, lines, positions, times, lo, upto, first_number)
+            if counted is not None:
+                fired.extend(counted)
+                handled.append((lo, upto))
+                return
+            for index in range(lo, upto):
+                if kinds[index] != scan.RARE:
+                    fired.extend(self._line_alone(source, lines, index, first_number))
+
+        def read(index: int) -> None:
+            events = self._parse(Line(source, first_number + index, _text(lines.text(index))))
+            if events:
+                flush(index)
+                fired.extend(self._dispatch(events))
+
         pos = 0
         next_rare = 0
         while pos < total:
             if not (parser.idle and envelopes.idle):
                 # a traceback or record is open: the next line is read alone
-                fired.extend(self._line_alone(source, lines, pos, first_number))
+                flush(pos)
+                read(pos)
                 pos += 1
                 continue
             while rare[next_rare] < pos:
                 next_rare += 1
             stop = rare[next_rare]
-            if stop > pos:
-                counted = self._bulk_run(source, lines, positions, times, pos, stop, first_number)
-                if counted is None:
-                    for index in range(pos, stop):
-                        fired.extend(self._line_alone(source, lines, index, first_number))
-                else:
-                    fired.extend(counted)
-                    handled.append((pos, stop))
+            if stop > pos and pending < 0:
+                pending = pos
             if stop >= total:
                 break
-            fired.extend(self._line_alone(source, lines, stop, first_number))
+            read(stop)
             pos = stop + 1
+        flush(total)
         self._bulk_stats(lines, handled)
         return fired
 
@@ -168,8 +194,9 @@ class Analysis:
                 [times[i] for i in chosen], _line_reader(source, times, chosen, lines, first)
             )
         counts = self._parser(source).counts
-        counts.read += hi - lo
-        counts.recognized += hi - lo
+        bulk_lines = sum(len(run.times) for run in runs.values())
+        counts.read += bulk_lines
+        counts.recognized += bulk_lines
         now = None
         for index in range(hi - 1, lo - 1, -1):
             if times[index] == times[index]:  # not NaN: the last line with a time

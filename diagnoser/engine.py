@@ -392,8 +392,7 @@ class Engine:
         while window and not _within(window[0], event, span):
             window.popleft()
         if len(window) >= rule.match.threshold:
-            events = [self.materialize(e) if isinstance(e, BulkLine) else e for e in window]
-            occurrence = self._fire(rule, group, events)
+            occurrence = self._fire_window(rule, group, window)
             if occurrence is not None:
                 window.clear()
             return occurrence
@@ -422,16 +421,46 @@ class Engine:
             return True
         return False
 
-    def _fire(self, rule: Rule, group: Hashable, events: list[Event]) -> Occurrence | None:
-        if not self._absence_ok(rule, events[-1]):
+    def _fire(
+        self,
+        rule: Rule,
+        group: Hashable,
+        events: list[Event],
+        deciding: Event | None = None,
+        extra_lines: int = 0,
+    ) -> Occurrence | None:
+        """Open an occurrence; it keeps at most `MAX_EVENTS_PER_OCCURRENCE` events and
+        counts the evidence lines of the rest."""
+        if not self._absence_ok(rule, deciding or events[-1]):
             return None
-        occurrence = Occurrence(rule, group, self._with_context(rule, events))
+        events = self._with_context(rule, events)
+        if len(events) > MAX_EVENTS_PER_OCCURRENCE:
+            extra_lines += sum(len(e.evidence_lines()) for e in events[MAX_EVENTS_PER_OCCURRENCE:])
+            events = events[:MAX_EVENTS_PER_OCCURRENCE]
+        occurrence = Occurrence(rule, group, events, extra_lines=extra_lines)
         key = (rule.id, group)
         self._open[key] = occurrence
         self._open.move_to_end(key)
         if len(self._open) > MAX_GROUPS:
             self._open.popitem(last=False)
         return occurrence
+
+    def _fire_window(
+        self, rule: Rule, group: Hashable, window: deque[Event | BulkLine]
+    ) -> Occurrence | None:
+        """A count rule's window fires: bulk lines in it are read as events, only as
+        many as the occurrence keeps (and the deciding one) when no context is needed."""
+        items = list(window)
+
+        def read(item: Event | BulkLine) -> Event:
+            return self.materialize(item) if isinstance(item, BulkLine) else item
+
+        if rule.match.evidence or rule.match.context or len(items) <= MAX_EVENTS_PER_OCCURRENCE:
+            return self._fire(rule, group, [read(e) for e in items])
+        kept = [read(e) for e in items[:MAX_EVENTS_PER_OCCURRENCE]]
+        rest = items[MAX_EVENTS_PER_OCCURRENCE:]
+        extra = sum(1 if isinstance(e, BulkLine) else len(e.evidence_lines()) for e in rest)
+        return self._fire(rule, group, kept, deciding=read(items[-1]), extra_lines=extra)
 
     def _history(self, scope: str, event: Event) -> Iterable[Event]:
         if scope == "worker":
@@ -614,8 +643,7 @@ class Engine:
             while window and not _within(window[0], line, span):
                 window.popleft()
             if len(window) >= rule.match.threshold:
-                events = [self.materialize(e) if isinstance(e, BulkLine) else e for e in window]
-                fresh = self._fire(rule, group, events)
+                fresh = self._fire_window(rule, group, window)
                 if fresh is not None:
                     window.clear()
                     self._keep(fresh)
