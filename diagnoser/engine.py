@@ -57,6 +57,7 @@ class Occurrence:
     settled: bool = True
     extra_lines: int = 0
     kept: bool = False  # among the rule's kept occurrences (not past the bound)
+    summary: object = None  # what findings made of it (findings._Summary), kept for reuse
 
 
 class LineTexts(Protocol):

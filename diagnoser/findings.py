@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 from diagnoser.engine import Occurrence
-from diagnoser.events import Kind
+from diagnoser.events import Event, Kind
 from diagnoser.report.model import Evidence, FindingOut, FixOut, WorkerId
 from diagnoser.rules import Fix, Rule, Where
 
@@ -15,16 +16,84 @@ MAX_EVIDENCE = 40
 _PLACEHOLDER = re.compile(r"\{(\w+)(?:\|([^{}]*))?\}")
 
 
+@dataclass(slots=True)
+class _Summary:
+    """What one occurrence's events give a finding, kept until its events change
+    (an attached event, or a traceback rebuilt when its chain goes on)."""
+
+    size: tuple[int, int]  # events and extra lines when made
+    tracebacks: list[tuple[Event, object]]  # events with a traceback, and which one
+    fields: dict[str, str]  # each field's first value
+    pids: list[str]  # workers' pids, first seen first
+    evidence: list[tuple[str, int, str]]  # (source, line, text), each once, in order
+    keys: list[tuple[str, int]]  # (source, line) of the same
+    workers: list[tuple[str, int]]
+    instances: set[str]
+    bare: bool  # an event names no instance
+    ids: set[int]  # the events, for supersession
+
+
+def _summary(occurrence: Occurrence) -> _Summary:
+    found = occurrence.summary
+    size = (len(occurrence.events), occurrence.extra_lines)
+    if (
+        isinstance(found, _Summary)
+        and found.size == size
+        and all(event.traceback is tb for event, tb in found.tracebacks)
+    ):
+        return found
+    fields: dict[str, str] = {}
+    pids: list[str] = []
+    evidence: list[tuple[str, int, str]] = []
+    seen: set[tuple[str, int]] = set()
+    workers: dict[tuple[str, int], None] = {}
+    instances: set[str] = set()
+    bare = False
+    for event in occurrence.events:
+        for name, value in event.fields.items():
+            if name not in fields:
+                fields[name] = str(value)
+        if event.worker is not None:
+            pid = str(event.worker.pid)
+            if pid not in pids:
+                pids.append(pid)
+            workers.setdefault((event.worker.instance, event.worker.pid), None)
+        if event.instance:
+            instances.add(event.instance)
+        else:
+            bare = True
+        for number, text in event.evidence_lines():
+            if (event.source, number) not in seen:
+                seen.add((event.source, number))
+                evidence.append((event.source, number, text))
+    summary = _Summary(
+        size,
+        [(e, e.traceback) for e in occurrence.events if e.traceback is not None],
+        fields,
+        pids,
+        evidence,
+        [(source, number) for source, number, _ in evidence],
+        list(workers),
+        instances,
+        bare,
+        {id(e) for e in occurrence.events},
+    )
+    occurrence.summary = summary
+    return summary
+
+
 def _context(occurrences: list[Occurrence]) -> dict[str, str]:
     """Values a rule's title, explanation and fix may quote: first one seen wins."""
     ctx: dict[str, str] = {}
-    pids: list[str] = []
+    seen_pids: dict[str, None] = {}
     for occurrence in occurrences:
-        for event in occurrence.events:
-            for key, value in event.fields.items():
-                ctx.setdefault(key, str(value))
-            if event.worker is not None and str(event.worker.pid) not in pids:
-                pids.append(str(event.worker.pid))
+        summary = _summary(occurrence)
+        if not summary.fields.keys() <= ctx.keys():
+            for key, value in summary.fields.items():
+                ctx.setdefault(key, value)
+        for pid in summary.pids:
+            seen_pids.setdefault(pid, None)
+    pids = list(seen_pids)
     ctx["count"] = str(len(occurrences))
     ctx["pids"] = ", ".join(pids[:10]) + (" …" if len(pids) > 10 else "")
     ctx["worker_count"] = str(len(pids))
@@ -55,27 +124,28 @@ def _evidence(occurrences: list[Occurrence], multiple_inputs: bool) -> tuple[lis
     omitted = 0
     for occurrence in occurrences:
         omitted += occurrence.extra_lines  # follow-up lines counted, not kept
-        for event in occurrence.events:
-            for number, text in event.evidence_lines():
-                key = (event.source, number)
-                if key in seen:
-                    continue
-                seen.add(key)
-                if len(lines) >= MAX_EVIDENCE:
-                    omitted += 1
-                    continue
-                lines.append(
-                    Evidence(line=number, text=text, path=event.source if multiple_inputs else None)
-                )
+        items = _summary(occurrence).evidence
+        if len(lines) >= MAX_EVIDENCE:
+            before = len(seen)
+            seen.update(_summary(occurrence).keys)
+            omitted += len(seen) - before
+            continue
+        for source, number, text in items:
+            if (source, number) in seen:
+                continue
+            seen.add((source, number))
+            if len(lines) >= MAX_EVIDENCE:
+                omitted += 1
+                continue
+            lines.append(Evidence(line=number, text=text, path=source if multiple_inputs else None))
     return lines, omitted
 
 
 def _workers(occurrences: list[Occurrence]) -> list[WorkerId]:
     seen: dict[tuple[str, int], None] = {}
     for occurrence in occurrences:
-        for event in occurrence.events:
-            if event.worker is not None:
-                seen.setdefault((event.worker.instance, event.worker.pid), None)
+        for worker in _summary(occurrence).workers:
+            seen.setdefault(worker, None)
     return [WorkerId(instance=i, pid=p) for i, p in seen]
 
 
@@ -89,11 +159,11 @@ def _drop_superseded(occurrences: Iterable[Occurrence]) -> list[Occurrence]:
     covered: dict[str, set[int]] = {}
     for occurrence in kept:
         for other in occurrence.rule.supersedes:
-            covered.setdefault(other, set()).update(id(e) for e in occurrence.events)
+            covered.setdefault(other, set()).update(_summary(occurrence).ids)
     return [
         o
         for o in kept
-        if not (o.rule.id in covered and any(id(e) in covered[o.rule.id] for e in o.events))
+        if not (o.rule.id in covered and not covered[o.rule.id].isdisjoint(_summary(o).ids))
     ]
 
 
@@ -171,10 +241,10 @@ def _instances(occurrences: list[Occurrence]) -> set[str]:
     when its lines name no instance (bare lines can't be told apart from a platform's)."""
     found: set[str] = set()
     for occurrence in occurrences:
-        for event in occurrence.events:
-            if not event.instance:
-                return {ANY_INSTANCE}
-            found.add(event.instance)
+        summary = _summary(occurrence)
+        if summary.bare:
+            return {ANY_INSTANCE}
+        found |= summary.instances
     return found
 
 

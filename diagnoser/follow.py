@@ -74,23 +74,40 @@ class LineSplitter:
 
 
 def stream_lines(fd: int, source: str, poll: float = 0.1) -> Iterator[Batch]:
-    """Batches of lines from a pipe or terminal; an empty batch every `poll` seconds idle."""
+    """Batches of lines from a pipe or terminal; an empty batch every `poll` seconds idle.
+
+    A batch is whatever the pipe holds at once, up to `CHUNK` bytes: a pipe gives
+    64 KiB a read, so reads go on while more is already waiting, and a line that
+    arrives alone is still delivered at once.
+    """
     splitter = LineSplitter(source)
     while True:
         ready, _, _ = select.select([fd], [], [], poll)
         if not ready:
             yield []
             continue
-        try:
-            data = os.read(fd, CHUNK)
-        except OSError as exc:
-            raise InputError(f"{source}: read failed: {exc.strerror or exc}") from None
-        if not data:
+        parts: list[bytes] = []
+        size = 0
+        ended = False
+        while True:
+            try:
+                data = os.read(fd, CHUNK - size)
+            except OSError as exc:
+                raise InputError(f"{source}: read failed: {exc.strerror or exc}") from None
+            if not data:
+                ended = True
+                break
+            parts.append(data)
+            size += len(data)
+            if size >= CHUNK or not select.select([fd], [], [], 0)[0]:
+                break
+        if parts:
+            yield splitter.feed(b"".join(parts))
+        if ended:
             rest: Batch = [*splitter.flush()]
             if rest:
                 yield rest
             return
-        yield splitter.feed(data)
 
 
 def follow_lines(path: str, poll: float = 0.1) -> Iterator[Batch]:

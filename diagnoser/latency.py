@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 MAX_VALUES = 65_536
 
@@ -27,14 +27,16 @@ def _round3(value: int) -> int:
 class LatencyHistogram:
     """Counts per duration (ms); percentiles as the sorted list of every value gives them."""
 
-    __slots__ = ("_counts", "count", "rounded")
+    __slots__ = ("_counts", "_sorted", "count", "rounded")
 
     def __init__(self) -> None:
         self._counts: Counter[int] = Counter()
+        self._sorted: list[tuple[int, int]] | None = None  # until the next value comes
         self.count = 0
         self.rounded = False  # values were rounded to three significant digits
 
     def add(self, value: int, times: int = 1) -> None:
+        self._sorted = None
         self._counts[_round3(value) if self.rounded else value] += times
         self.count += times
         if len(self._counts) > MAX_VALUES:
@@ -42,6 +44,7 @@ class LatencyHistogram:
 
     def add_counts(self, counts: Mapping[int, int]) -> None:
         """Add many values at once: `{duration: how many}`."""
+        self._sorted = None
         if self.rounded:
             for value, times in counts.items():
                 self._counts[_round3(value)] += times
@@ -61,6 +64,7 @@ class LatencyHistogram:
         for value, times in self._counts.items():
             coarse[_round3(value)] += times
         self._counts = coarse
+        self._sorted = None
         self.rounded = True
 
     def __bool__(self) -> bool:
@@ -72,8 +76,8 @@ class LatencyHistogram:
             return None
         rank = min(self.count, max(1, math.ceil(q * self.count)))
         seen = 0
-        for value in sorted(self._counts):
-            seen += self._counts[value]
+        for value, times in self.values():
+            seen += times
             if seen >= rank:
                 return value
         return max(self._counts)
@@ -81,5 +85,8 @@ class LatencyHistogram:
     def max(self) -> int | None:
         return max(self._counts) if self._counts else None
 
-    def values(self) -> Iterable[tuple[int, int]]:
-        return sorted(self._counts.items())
+    def values(self) -> list[tuple[int, int]]:
+        """(duration, how many), shortest first."""
+        if self._sorted is None:
+            self._sorted = sorted(self._counts.items())
+        return self._sorted
