@@ -202,6 +202,9 @@ class Analysis:
             if times[index] == times[index]:  # not NaN: the last line with a time
                 now = times[index]
                 break
+        if now is not None:
+            latest = max(t for run in runs.values() for t in run.times if t == t)
+            self.correlator.advance(latest)
         return self.engine.bulk(instance, runs, now)
 
     def _bulk_stats(self, lines: scan.BlockLines, handled: list[tuple[int, int]]) -> None:

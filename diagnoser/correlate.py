@@ -31,7 +31,13 @@ _STATE_OF: dict[Kind, WorkerState] = {
     Kind.APP_LOAD_ERROR: WorkerState.FAILED,
 }
 STARTUP_SECONDS = 1.0
+# A worker on its way out is retired this long after its last line (longer than
+# any rule looks back into a worker's events), checked every SWEEP_SECONDS of log time.
+ENDED_KEPT_SECONDS = 3600.0
+SWEEP_SECONDS = 300.0
 _ENDED = frozenset({WorkerState.EXITED, WorkerState.KILLED, WorkerState.FAILED, WorkerState.LOST})
+# a worker in one of these states is on its way out: silent long enough, it is gone
+_GONE = _ENDED | {WorkerState.EXITING, WorkerState.TIMED_OUT, WorkerState.ABORTED}
 _MASTER_KINDS = frozenset(
     {
         Kind.MASTER_START,
@@ -95,6 +101,7 @@ class Correlator:
         self.max_retired = max_retired
         self.evicted = 0
         self._generation: dict[tuple[str, int], int] = {}
+        self._swept: int | None = None  # the last sweep, in SWEEP_SECONDS since 1970
 
     def instance_key(self, event: Event) -> str:
         """Envelope instance when known, else the source the line came from."""
@@ -102,6 +109,8 @@ class Correlator:
 
     def observe(self, event: Event) -> None:
         """Attach `event` to its worker (setting `event.worker`) and update the timeline."""
+        if event.ts is not None:
+            self.advance(event.ts)
         name = self.instance_key(event)
         instance = self.instances.get(name)
         if instance is None:
@@ -171,9 +180,11 @@ class Correlator:
             self._retire(next(iter(self.workers)))
         return worker
 
-    def _retire(self, key: tuple[str, int]) -> None:
+    def _retire(self, key: tuple[str, int], *, as_is: bool = False) -> None:
+        """Move a worker life to the retired ones; unless `as_is`, one that had not
+        ended is taken as gone (`lost`, or `exited` when it was exiting)."""
         worker = self.workers.pop(key)
-        if worker.state not in _ENDED:
+        if not as_is and worker.state not in _ENDED:
             exiting = worker.state is WorkerState.EXITING
             worker.state = WorkerState.EXITED if exiting else WorkerState.LOST
         worker.history = []
@@ -181,6 +192,35 @@ class Correlator:
         if len(self.retired) > self.max_retired:
             self.retired.popleft()
             self.evicted += 1
+
+    def advance(self, ts: float) -> None:
+        """The log reached `ts` (a line read in bulk, or an event's time).
+
+        Every SWEEP_SECONDS of log time, workers on their way out whose last line
+        is more than ENDED_KEPT_SECONDS old are retired: a killed pid that never
+        comes back would otherwise keep its recent events until the bound on live
+        workers. The sweeps depend on the times alone, so lines read in bulk give
+        the same.
+        """
+        period = int(ts // SWEEP_SECONDS)
+        if self._swept is None:
+            self._swept = period
+            return
+        if period <= self._swept:
+            return
+        first = max(self._swept + 1, period - 1000)  # a jump of years: the last sweeps
+        for step in range(first, period + 1):
+            self._sweep(step * SWEEP_SECONDS - ENDED_KEPT_SECONDS)
+        self._swept = period
+
+    def _sweep(self, horizon: float) -> None:
+        for key in [
+            key
+            for key, worker in self.workers.items()
+            if worker.state in _GONE and worker.last_ts is not None and worker.last_ts < horizon
+        ]:
+            # its state stays what the log last said: the report is the same
+            self._retire(key, as_is=True)
 
     def _retire_instance(self, name: str) -> None:
         for key in [k for k in self.workers if k[0] == name]:
