@@ -14,12 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from diagnoser import bulk, scan
+from diagnoser.bulk import BulkLine, BulkRun
 from diagnoser.config import Configuration, source_label
 from diagnoser.correlate import Correlator
-from diagnoser.engine import BulkLine, BulkRun, Engine, Occurrence, where_ok
+from diagnoser.engine import Engine, Occurrence
 from diagnoser.envelopes import EnvelopeStage
 from diagnoser.events import Event, Kind
 from diagnoser.findings import ANY_INSTANCE, build_findings
+from diagnoser.matching import where_ok
 from diagnoser.recognizers import LineParser
 from diagnoser.report.model import GunicornOut, LinesOut, Report, SettingOut, WorkerOut
 from diagnoser.rules import Fix, Rule, RuleError, Where, load_rules

@@ -12,15 +12,17 @@ takes the kind out of the bulk altogether.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from diagnoser.engine import counts_every_line
 from diagnoser.events import Kind
 from diagnoser.rules import Compare, Rule, Where
+from diagnoser.timeline import SLOW_QUERY_SECONDS
+from diagnoser.vocabulary import MatchType
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -41,7 +43,51 @@ SQL = Shape(Kind.SQL_QUERY, "duration", 3)
 SHAPES = (REQUEST, ACCESS, SQL)
 
 # Timeline series that count lines of these kinds by value (see timeline.series_of).
-_SLOW_QUERY = Compare(gte=1.0)
+_SLOW_QUERY = Compare(gte=SLOW_QUERY_SECONDS)
+
+
+def counts_every_line(rule: Rule, kind: Kind) -> bool:
+    """A count rule whose step takes every event of `kind` (`excessive-logging`)."""
+    step = rule.match.steps[0]
+    return (
+        rule.match.type is MatchType.COUNT
+        and kind in step.event
+        and not step.where
+        and not step.any
+    )
+
+
+def bulk_group(rule: Rule, instance: str) -> Hashable | None:
+    """The group a bulk line falls in for `rule` (bulk lines name no worker)."""
+    scope = rule.match.group_by
+    if scope == "worker":
+        return None
+    return instance if scope == "instance" else ""
+
+
+class LineTexts(Protocol):
+    """Where a bulk line's bytes are: a scanned block."""
+
+    def text(self, index: int) -> bytes: ...
+
+
+@dataclass(slots=True)
+class BulkLine:
+    """A bulk line held in a count window, read as an event only if the rule fires."""
+
+    source: str
+    line: int
+    ts: float | None
+    texts: LineTexts
+    index: int  # of the line in `texts`
+
+
+@dataclass(slots=True)
+class BulkRun:
+    """Consecutive lines of one bulk kind (others may stand between them)."""
+
+    times: list[float]  # in line order; NaN: no time
+    line: Callable[[int], BulkLine]  # the i-th of them, for count rules
 
 
 class Disabled(Exception):

@@ -7,33 +7,20 @@ report them at once; `analyze` is the same engine run to the end of the input.
 from __future__ import annotations
 
 import bisect
-import math
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Protocol
 
 import numpy as np
 
+from diagnoser.bulk import BulkLine, BulkRun, bulk_group, counts_every_line
 from diagnoser.correlate import Correlator
 from diagnoser.events import Event, Kind
-from diagnoser.rules import Absent, Compare, Rule, Step, Where
+from diagnoser.matching import Matcher, inside, matcher, matches, ordered, within
+from diagnoser.rules import Absent, Rule, Step
 from diagnoser.vocabulary import MatchType
 
-
-def counts_every_line(rule: Rule, kind: Kind) -> bool:
-    """A count rule whose step takes every event of `kind` (`excessive-logging`)."""
-    step = rule.match.steps[0]
-    return (
-        rule.match.type is MatchType.COUNT
-        and kind in step.event
-        and not step.where
-        and not step.any
-    )
-
-
-CLOCK_SLOP = 2.0  # seconds: lines of one second may arrive slightly out of order
 MAX_GROUPS = 50_000  # bound on partial matches kept at once (oldest dropped first)
 PRUNE_EVERY = 10_000  # events between sweeps of expired matches
 MAX_OCCURRENCES_PER_RULE = 200
@@ -60,116 +47,13 @@ class Occurrence:
     summary: object = None  # what findings made of it (findings._Summary), kept for reuse
 
 
-class LineTexts(Protocol):
-    """Where a bulk line's bytes are: a scanned block."""
-
-    def text(self, index: int) -> bytes: ...
-
-
-@dataclass(slots=True)
-class BulkLine:
-    """A bulk line held in a count window, read as an event only if the rule fires."""
-
-    source: str
-    line: int
-    ts: float | None
-    texts: LineTexts
-    index: int  # of the line in `texts`
-
-
-@dataclass(slots=True)
-class BulkRun:
-    """Consecutive lines of one bulk kind (others may stand between them)."""
-
-    times: list[float]  # in line order; NaN: no time
-    line: Callable[[int], BulkLine]  # the i-th of them, for count rules
-
-
 @dataclass(slots=True)
 class _Partial:
     events: list[Event] = field(default_factory=list)
 
 
-def _within(first: Event | BulkLine, later: Event | BulkLine, span: float) -> bool:
-    if first.ts is None or later.ts is None:
-        return True
-    return -CLOCK_SLOP <= later.ts - first.ts <= span
-
-
-def where_ok(where: Where, event: Event) -> bool:
-    for key, expected in where.items():
-        actual = event.level if key == "level" else event.fields.get(key)
-        if isinstance(expected, Compare):
-            if not expected.test(actual):
-                return False
-        elif isinstance(expected, list):
-            if actual not in expected and str(actual) not in {str(v) for v in expected}:
-                return False
-        elif expected is False:
-            if actual:
-                return False
-        elif actual != expected and str(actual) != str(expected):
-            return False
-    return True
-
-
-Matcher = dict[Kind, tuple[Where, ...]]
-
-
-def _matcher(step: Step | Absent) -> Matcher:
-    """The step's conditions by event kind: one dict lookup rejects most events."""
-    table: dict[Kind, list[Where]] = {}
-    for kind in step.event:
-        table.setdefault(kind, []).append(step.where)
-    if isinstance(step, Step):
-        for alt in step.any:
-            for kind in alt.event:
-                table.setdefault(kind, []).append(alt.where)
-    return {k: tuple(v) for k, v in table.items()}
-
-
-def _matches(matcher: Matcher, event: Event) -> bool:
-    wheres = matcher.get(event.kind)
-    if wheres is None:
-        return False
-    for where in wheres:  # noqa: SIM110 - no generator per event on the hot path
-        if not where or where_ok(where, event):
-            return True
-    return False
-
-
 def _cannot_materialize(line: BulkLine) -> Event:
     raise RuntimeError("bulk lines fed to an engine that cannot read them")
-
-
-def _bulk_group(rule: Rule, instance: str) -> Hashable | None:
-    """The group a bulk line falls in for `rule` (bulk lines name no worker)."""
-    scope = rule.match.group_by
-    if scope == "worker":
-        return None
-    return instance if scope == "instance" else ""
-
-
-def _inside(times: list[float], first: float | None, span: float) -> int:
-    """How many leading `times` are within `span` of `first` (as `_within` decides;
-    a line without a time, NaN, is within)."""
-    if first is None:
-        return len(times)
-    low, high = first - CLOCK_SLOP, first + span
-    for index, ts in enumerate(times):
-        if ts < low or ts > high:  # False for NaN
-            return index
-    return len(times)
-
-
-def _ordered(times: list[float]) -> bool:
-    """All have a time, in order."""
-    previous = -math.inf
-    for ts in times:
-        if not ts >= previous:  # NaN fails too
-            return False
-        previous = ts
-    return True
 
 
 class Engine:
@@ -186,8 +70,10 @@ class Engine:
         # Sequences that reached `provisional_after` but not their end (live mode).
         self.pending: dict[int, Occurrence] = {}
         self._by_kind: dict[Kind, list[Rule]] = {}
+        self._rule_kinds: dict[str, set[Kind]] = {}  # the kinds each rule looks at
         for rule in rules:
             kinds = {k for step in rule.match.steps for k in step.kinds} | set(rule.match.evidence)
+            self._rule_kinds[rule.id] = kinds
             for kind in kinds:
                 self._by_kind.setdefault(kind, []).append(rule)
         self._partials: OrderedDict[tuple[str, Hashable], list[_Partial]] = OrderedDict()
@@ -195,13 +81,12 @@ class Engine:
         self._counts: OrderedDict[tuple[str, Hashable], deque[Event | BulkLine]] = OrderedDict()
         # reads a bulk line held in a count window as its event (set by the analysis)
         self.materialize: Callable[[BulkLine], Event] = _cannot_materialize
-        # (sequence number, event): bulk lines take sequence numbers without being kept,
+        # events with their sequence numbers: bulk lines take numbers without being kept,
         # so an event leaves the history after the same number of lines as before
         self._instance_history: dict[str, deque[Event]] = {}
         self._instance_seqs: dict[str, deque[int]] = {}
         self._seq: dict[str, int] = {}
         self._rule_events: dict[str, int] = {}  # events kept in a rule's kept occurrences
-        self._rule_kinds: dict[str, set[Kind]] = {}
         self._bulk_rules: dict[frozenset[Kind], list[tuple[Rule, list[Kind], frozenset[Kind]]]] = {}
         self._evidence_rules: dict[Kind, list[Rule]] = {
             kind: [r for r in rules if kind in r.match.evidence and not counts_every_line(r, kind)]
@@ -215,7 +100,7 @@ class Engine:
         for rule in rules:
             conditions: list[Step | Absent] = [*rule.match.steps, *rule.match.absent]
             for condition in conditions:
-                self._matchers[id(condition)] = _matcher(condition)
+                self._matchers[id(condition)] = matcher(condition)
 
     # -- public -----------------------------------------------------------------
 
@@ -306,7 +191,7 @@ class Engine:
             return None
         span = rule.match.timespan
         for partial in list(partials):
-            if not _within(partial.events[0], event, span):
+            if not within(partial.events[0], event, span):
                 partials.remove(partial)
                 self.pending.pop(id(partial), None)
                 self._settle_unfinished(rule, group, partial)
@@ -324,7 +209,7 @@ class Engine:
         return None
 
     def _ok(self, step: Step | Absent, event: Event) -> bool:
-        return _matches(self._matchers[id(step)], event)
+        return matches(self._matchers[id(step)], event)
 
     def _prune(self) -> None:
         """Forget open occurrences and partial matches whose time span has passed.
@@ -383,28 +268,49 @@ class Engine:
             return None
         if self._attach(rule, key, event):
             return None
+        return self._count_one(rule, group, event)
+
+    def _window(self, key: tuple[str, Hashable]) -> deque[Event | BulkLine]:
+        """The events a count rule holds for its group, within its span."""
         window = self._counts.get(key)
         if window is None:
             window = self._counts[key] = deque()
             if len(self._counts) > MAX_GROUPS:
                 self._counts.popitem(last=False)
-        window.append(event)
+        return window
+
+    def _count_one(self, rule: Rule, group: Hashable, item: Event | BulkLine) -> Occurrence | None:
+        """Count `item` in the group's window; the occurrence when the threshold is met."""
+        window = self._window((rule.id, group))
+        window.append(item)
         span = rule.match.timespan
-        while window and not _within(window[0], event, span):
+        while window and not within(window[0], item, span):
             window.popleft()
-        if len(window) >= rule.match.threshold:
-            occurrence = self._fire_window(rule, group, window)
-            if occurrence is not None:
-                window.clear()
-            return occurrence
-        return None
+        if len(window) < rule.match.threshold:
+            return None
+        occurrence = self._fire_window(rule, group, window)
+        if occurrence is not None:
+            window.clear()
+        return occurrence
+
+    def _follow(self, rule: Rule, occurrence: Occurrence, item: Event | BulkLine) -> None:
+        """A follow-up of an open occurrence: kept up to the bound, counted past it."""
+        if len(occurrence.events) < MAX_EVENTS_PER_OCCURRENCE:
+            event = self.materialize(item) if isinstance(item, BulkLine) else item
+            occurrence.events.append(event)
+            if occurrence.kept:
+                self._rule_events[rule.id] = self._rule_events.get(rule.id, 0) + 1
+        elif isinstance(item, BulkLine):
+            occurrence.extra_lines += 1
+        else:
+            occurrence.extra_lines += len(item.evidence_lines())
 
     def _attach(self, rule: Rule, key: tuple[str, Hashable], event: Event) -> bool:
         """Add a follow-up event to the group's open occurrence, if it is one."""
         occurrence = self._open.get(key)
         if occurrence is None:
             return False
-        if not _within(occurrence.events[0], event, rule.match.timespan):
+        if not within(occurrence.events[0], event, rule.match.timespan):
             del self._open[key]
             return False
         later_kinds = {k for step in rule.match.steps[1:] for k in step.kinds}
@@ -413,12 +319,7 @@ class Engine:
         if event.kind in rule.match.evidence or (
             event.kind in later_kinds and any(self._ok(s, event) for s in rule.match.steps)
         ):
-            if len(occurrence.events) < MAX_EVENTS_PER_OCCURRENCE:
-                occurrence.events.append(event)
-                if occurrence.kept:
-                    self._rule_events[rule.id] = self._rule_events.get(rule.id, 0) + 1
-            else:
-                occurrence.extra_lines += len(event.evidence_lines())
+            self._follow(rule, occurrence, event)
             return True
         return False
 
@@ -494,7 +395,7 @@ class Engine:
             if (earlier.kind in match.evidence and earlier.line >= first.line) or (
                 earlier.kind in match.context
                 and earlier.line < first.line
-                and _within(earlier, first, match.timespan)
+                and within(earlier, first, match.timespan)
             ):
                 extra.append(earlier)
         if not extra:
@@ -507,7 +408,7 @@ class Engine:
         """Whether the next lines of `kind` must be read one by one, because an open
         occurrence would keep them as evidence (its rule's evidence is not full yet)."""
         for rule in self._evidence_rules[kind]:
-            group = _bulk_group(rule, instance)
+            group = bulk_group(rule, instance)
             if group is None:
                 continue
             occurrence = self._open.get((rule.id, group))
@@ -519,10 +420,6 @@ class Engine:
             ):
                 return True
         return False
-
-    def counts_lines(self, kind: Kind) -> bool:
-        """Whether a count rule counts every line of `kind` (bulk runs must list them)."""
-        return any(counts_every_line(rule, kind) for rule in self._by_kind.get(kind, ()))
 
     def bulk(self, instance: str, runs: dict[Kind, BulkRun], now: float | None) -> list[Occurrence]:
         """One stretch of lines that no rule step matches, by kind, `now` the latest
@@ -542,7 +439,7 @@ class Engine:
             self._now = now
         fired: list[Occurrence] = []
         for rule, kinds, every in self._rules_for(frozenset(runs)):
-            group = _bulk_group(rule, instance)
+            group = bulk_group(rule, instance)
             if group is None:
                 continue
             key = (rule.id, group)
@@ -561,11 +458,11 @@ class Engine:
                 if occurrence is not None:
                     # the lines of every kind are measured against the same occurrence:
                     # one past its span ends it for the lines after it, in time order
-                    inside = _inside(times, occurrence.events[0].ts, rule.match.timespan)
+                    spanned = inside(times, occurrence.events[0].ts, rule.match.timespan)
                     if kind in rule.match.evidence:
-                        attached = inside
-                        occurrence.extra_lines += inside
-                    expired = expired or inside < len(times)
+                        attached = spanned
+                        occurrence.extra_lines += spanned
+                    expired = expired or spanned < len(times)
                 if sequence and attached < len(times) and key in self._partials:
                     self._bulk_expire(rule, group, times[attached:])
             if expired and self._open.get(key) is occurrence:
@@ -586,19 +483,11 @@ class Engine:
                     if rule.id in seen:
                         continue
                     seen.add(rule.id)
-                    named = [k for k in sorted(kinds) if k in self._kinds_of(rule)]
+                    named = [k for k in sorted(kinds) if k in self._rule_kinds[rule.id]]
                     every = frozenset(k for k in named if counts_every_line(rule, k))
                     found.append((rule, named, every))
             self._bulk_rules[kinds] = found
         return found
-
-    def _kinds_of(self, rule: Rule) -> set[Kind]:
-        kinds = self._rule_kinds.get(rule.id)
-        if kinds is None:
-            kinds = self._rule_kinds[rule.id] = {
-                k for step in rule.match.steps for k in step.kinds
-            } | set(rule.match.evidence)
-        return kinds
 
     def _bulk_expire(self, rule: Rule, group: Hashable, times: list[float]) -> None:
         """Partial matches that a later line shows to be past their time span end."""
@@ -607,7 +496,7 @@ class Engine:
         if not partials:
             return
         for partial in list(partials):
-            if _inside(times, partial.events[0].ts, rule.match.timespan) < len(times):
+            if inside(times, partial.events[0].ts, rule.match.timespan) < len(times):
                 partials.remove(partial)
                 self.pending.pop(id(partial), None)
                 occurrence = self._settle_unfinished(rule, group, partial)
@@ -626,29 +515,14 @@ class Engine:
             line = run.line(index)
             occurrence = self._open.get(key)
             if occurrence is not None:
-                if _within(occurrence.events[0], line, span):
-                    if len(occurrence.events) < MAX_EVENTS_PER_OCCURRENCE:
-                        occurrence.events.append(self.materialize(line))
-                        if occurrence.kept:
-                            self._rule_events[rule.id] = self._rule_events.get(rule.id, 0) + 1
-                    else:
-                        occurrence.extra_lines += 1
+                if within(occurrence.events[0], line, span):
+                    self._follow(rule, occurrence, line)
                     continue
                 del self._open[key]
-            window = self._counts.get(key)
-            if window is None:
-                window = self._counts[key] = deque()
-                if len(self._counts) > MAX_GROUPS:
-                    self._counts.popitem(last=False)
-            window.append(line)
-            while window and not _within(window[0], line, span):
-                window.popleft()
-            if len(window) >= rule.match.threshold:
-                fresh = self._fire_window(rule, group, window)
-                if fresh is not None:
-                    window.clear()
-                    self._keep(fresh)
-                    fired.append(fresh)
+            fresh = self._count_one(rule, group, line)
+            if fresh is not None:
+                self._keep(fresh)
+                fired.append(fresh)
         return fired
 
     def _count_quietly(self, rule: Rule, key: tuple[str, Hashable], run: BulkRun) -> bool:
@@ -656,7 +530,7 @@ class Engine:
         only the lines still within the window at its end are kept. False (nothing
         done) when the rule would fire in it, or times are missing or out of order."""
         times = run.times
-        if not _ordered(times):
+        if not ordered(times):
             return False
         span = rule.match.timespan
         first, last = times[0], times[-1]
@@ -689,13 +563,9 @@ class Engine:
             kept.extend(list(window)[keep:])
         for index in range(max(keep - len(held), 0), len(times)):
             kept.append(run.line(index))
-        if window is None:
-            self._counts[key] = kept
-            if len(self._counts) > MAX_GROUPS:
-                self._counts.popitem(last=False)
-        else:
-            window.clear()
-            window.extend(kept)
+        window = self._window(key)
+        window.clear()
+        window.extend(kept)
         return True
 
     def _absence_ok(self, rule: Rule, deciding: Event) -> bool:

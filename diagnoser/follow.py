@@ -1,6 +1,6 @@
 """Live sources: lines as they arrive from a pipe, or from a file followed like `tail -F`.
 
-Unlike `sources.read_lines`, these never wait for more than `poll` seconds
+Unlike `sources.read_blocks`, these never wait for more than `poll` seconds
 without giving control back, so the live view keeps ticking, and a line that
 is complete but not yet newline-terminated (`render logs -o json --tail` leaves
 the last `}` of an object hanging until the next object arrives) is delivered

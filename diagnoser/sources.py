@@ -1,7 +1,8 @@
-"""Sources: where log bytes come from (files, gzip files, stdin), read line by line.
+"""Sources: where log bytes come from (files, gzip files, stdin), read in blocks of lines.
 
-Every line gets its 1-based number within its source. Bytes that are not valid
-UTF-8 are replaced, never fatal, and the input is never held whole in memory.
+Every line gets its 1-based number within its source; bytes that are not valid
+UTF-8 are replaced where a line is decoded, never fatal, and the input is never
+held whole in memory.
 """
 
 from __future__ import annotations
@@ -94,26 +95,6 @@ def read_blocks(path: str) -> Iterator[tuple[bytes, int]]:
             yield tail + b"\n", number
     except (OSError, EOFError) as exc:  # a truncated gzip file, a vanished file
         raise InputError(f"{path}: read failed after line {number - 1}: {exc}") from None
-    finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
-
-
-def read_lines(path: str) -> Iterator[Line]:
-    """Yield the lines of one source, numbered from 1, without their line ending."""
-    stream = _open(path)
-    number = 0
-    try:
-        for raw in stream:
-            number += 1
-            text = raw.decode("utf-8", "replace")
-            if text.endswith("\n"):
-                text = text[:-1]
-            if text.endswith("\r"):
-                text = text[:-1]
-            yield Line(path, number, text)
-    except (OSError, EOFError) as exc:  # a truncated gzip file, a vanished file
-        raise InputError(f"{path}: read failed after line {number}: {exc}") from None
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()

@@ -72,11 +72,7 @@ class Timeline:
         if ts is None:
             return
         minute = int(ts // 60)
-        first, last = self._first, self._last
-        if last is None or minute > last:
-            self._last = last = minute
-        if first is None or minute < first:
-            self._first = minute
+        last = self._stretch(minute)
         index = series_of(event)
         if index is None or minute <= last - self.max_minutes:
             return
@@ -90,12 +86,16 @@ class Timeline:
     def observe_span(self, first: float, last: float) -> None:
         """Lines read in bulk, from `first` to `last`: they count in no series but
         stretch the chart to their minutes, as each of them would."""
-        for ts in (first, last):
-            minute = int(ts // 60)
-            if self._last is None or minute > self._last:
-                self._last = minute
-            if self._first is None or minute < self._first:
-                self._first = minute
+        self._stretch(int(first // 60))
+        self._stretch(int(last // 60))
+
+    def _stretch(self, minute: int) -> int:
+        """Widen the span to `minute`; the latest minute seen."""
+        if self._first is None or minute < self._first:
+            self._first = minute
+        if self._last is None or minute > self._last:
+            self._last = minute
+        return self._last
 
     def _prune(self) -> None:
         """Forget minutes that fell out of the window (amortized: runs once per window)."""
