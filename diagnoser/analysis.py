@@ -175,9 +175,10 @@ class Analysis:
         hi: int,
         first: int,
     ) -> list[Occurrence] | None:
-        """Lines `lo` to `hi` (excluded) of the block, all bulk: counted and fed to
-        the engine as a whole. None: they must be read one by one, because a kind
-        still lacks samples or an occurrence would keep them as evidence."""
+        """The bulk lines among lines `lo` to `hi` (excluded) of the block (the rare
+        ones between them made no events): counted and fed to the engine as a whole.
+        None: they must be read one by one, because a kind still lacks samples or
+        an occurrence would keep them as evidence."""
         instance = source  # bulk lines carry no envelope, so no instance of their own
         samples = self._samples.get(instance, {})
         runs: dict[Kind, BulkRun] = {}

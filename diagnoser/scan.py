@@ -28,7 +28,7 @@ Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 
-_PAD = b"\n" * 64  # gathers at fixed offsets past a short last line stay in the array
+_PAD = 64  # newlines after the block: gathers at fixed offsets past a short line stay in it
 _PREFIX = 21  # `2025-07-30 11:10:08  `
 _HOST = 48  # the longest client address of an access line read in bulk
 _COLUMNS = np.arange(_HOST)
@@ -60,7 +60,8 @@ _MONTH_NUMBERS = np.array([_MONTHS[k] for k in sorted(_MONTHS)], dtype=np.int64)
 
 @dataclass(slots=True)
 class BlockLines:
-    """One block's lines: `starts[i]:ends[i]` in `block` is line i (no newline)."""
+    """One block's lines: line i is `text(i)`; `starts` and `ends` count one newline
+    put before the block (so `ends` are the newlines' places in the scanned array)."""
 
     block: bytes  # the lines as read
     starts: Ints
@@ -161,7 +162,7 @@ def _per_line(positions: Ints, starts: Ints, ends: Ints) -> tuple[Ints, Ints]:
 def classify(data: bytes, quiet_by_kind: dict[Kind, Quiet]) -> BlockLines:
     """Classify the lines of `data` (whole lines, ending with a newline)."""
     size = len(data) + 1  # the padding holds no lines
-    a = _buffer(size + len(_PAD))
+    a = _buffer(size + _PAD)
     a[0] = 10
     a[1:size] = np.frombuffer(data, np.uint8)
     a[size:] = 10
