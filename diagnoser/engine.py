@@ -164,6 +164,10 @@ class Engine:
     def _group(self, rule: Rule, event: Event, instance: str) -> Hashable | None:
         scope = rule.match.group_by
         if scope == "worker":
+            if event.worker is None and event.pid is None:
+                # a line that names no worker (a pasted traceback): one unknown
+                # worker per instance, so it still gives a finding
+                return (instance, None)
             return event.worker
         if scope == "instance":
             return instance

@@ -28,6 +28,9 @@ INSTANCE_KEYS = ("instance", "pod", "container_name", "hostname", "host")
 INSTANCE_LABELS = ("instance", "resource")  # Render API labels, most specific first
 # Render request logs name method, path and status only in labels (lost in text).
 REQUEST_LABELS = ("method", "path", "statusCode", "host")
+# Where JSON loggers put a traceback: one string with newlines, or a list of lines
+# (python-json-logger, structlog, Sentry-style dumps). Read after the message.
+EXCEPTION_KEYS = ("exc_info", "exception", "exc_text", "stack_trace", "stacktrace", "traceback")
 MAX_OBJECT_LINES = 10_000  # a runaway "object" is given up on, its lines read as text
 
 _DECODER = json.JSONDecoder()
@@ -49,6 +52,9 @@ def entry_layer(obj: dict[str, Any]) -> Layer | None:
             wrapper = "docker-json"
     if message.endswith("\r"):
         message = message[:-1]
+    trace = _traceback_text(obj)
+    if trace:
+        message = f"{message}\n{trace}"
     if "\x1b" in message:
         message = ANSI.sub("", message)  # JSON carries colour codes as \u001b
     ts, instance, labelled = _context(obj)
@@ -57,6 +63,17 @@ def entry_layer(obj: dict[str, Any]) -> Layer | None:
         if "responseTimeMS=" in message:
             message = _with_request_labels(message, obj["labels"])
     return message, ts, instance, wrapper
+
+
+def _traceback_text(obj: dict[str, Any]) -> str:
+    """The traceback an object carries beside its message, as lines of text, or ""."""
+    for key in EXCEPTION_KEYS:
+        value = obj.get(key)
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            value = "".join(item if item.endswith("\n") else item + "\n" for item in value)
+        if isinstance(value, str) and ("Traceback (most recent" in value or 'File "' in value):
+            return value.rstrip("\n")
+    return ""
 
 
 def _context(obj: dict[str, Any]) -> tuple[float | None, str, bool]:

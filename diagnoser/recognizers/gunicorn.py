@@ -23,6 +23,52 @@ LEVEL_CORE = re.compile(r"\s*\[(DEBUG|INFO|WARNING|ERROR|CRITICAL)\] ")
 # Standalone uvicorn: `INFO:     message` (level, colon, padding to 9 columns).
 UVICORN_CORE = re.compile(r"(DEBUG|INFO|WARNING|ERROR|CRITICAL):\s+")
 
+# The message cores worth finding anywhere in a line, whatever precedes them: a
+# logging format, a viewer's columns, a cut first line. Spacing may be doubled or
+# tabbed by a paste; `normalize` folds it before the templates are tried.
+KEYWORDS = re.compile(
+    r"WORKER\s+TIMEOUT"
+    r"|Worker\s*\(pid:"
+    r"|Worker with pid \d+ was terminated"
+    r"|Worker\s+exiting"
+    r"|Booting\s+worker"
+    r"|Reason:\s+(?:Worker failed to boot|App failed to load)"
+    r"|Shutting down: Master"
+    r"|Exception in worker process"
+    r"|Exception while loading the application"
+    r"|Connection in use: "
+    r"|Can't connect to "
+    r"|Invalid address: "
+    r"|Failed to find (?:attribute|application object) '"
+    r"|Starting gunicorn \d"
+    r"|Listening at: "
+    r"|Using worker: "
+    r"|Handling signal: "
+    r"|Autorestarting worker"
+    r"|Worker graceful timeout"
+    r"|Error handling request"
+)
+# The level word a foreign prefix carries (`CRITICAL gunicorn.error`, `[critical ]`).
+PREFIX_LEVEL = re.compile(
+    r"(?<![A-Za-z])(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)(?![A-Za-z])", re.IGNORECASE
+)
+# A bracketed pid column in a foreign prefix: `[85]`.
+PREFIX_PID = re.compile(r"\[(\d{1,9})\]")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+# What loggers and viewers put after the message: rich's `file.py:123` column,
+# structlog's `[logger]`, a pane border, a JSON tail.
+TRAILER = re.compile(r"(?:\s{2,}(?:[\w.-]+\.py:\d+|\[[\w.-]+\]|│))+\s*$|\s+$")
+
+
+def normalize(body: str) -> str:
+    """A message core as a paste or a foreign logger left it, in Gunicorn's own spacing."""
+    body = TRAILER.sub("", body)
+    body = _SPACES.sub(" ", body)
+    if "WORKER TIMEOUT" in body or "Worker (" in body:
+        body = body.replace("(pid: ", "(pid:")
+    return body
+
+
 SIGNAL_NAMES = {
     1: "SIGHUP",
     2: "SIGINT",

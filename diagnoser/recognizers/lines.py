@@ -70,6 +70,41 @@ def gunicorn_line(p: LineParser, r: Record) -> Event | None:
     prefix = message[: core.start()]
     ts = (own_timestamp(prefix, None) if prefix else None) or r.ts
     event = from_template(p, r, body, ts, int(core.group(1)), level)
+    return _mark_progress(p, r, prefix, event)
+
+
+def gunicorn_anywhere(p: LineParser, r: Record) -> Event | None:
+    """A Gunicorn message core anywhere in the line, whatever precedes it.
+
+    Another logger's format (`CRITICAL:gunicorn.error:`, `2025-07-30 11:10:08,123
+    CRITICAL gunicorn.error`, rich's or structlog's columns, a JSON logger's
+    `message`), a viewer's copy or a first line cut in the middle: the message
+    core is found by its keywords, the level, pid column and time are read from
+    whatever came before it, and the spacing a paste changed is folded back.
+    """
+    message = r.message
+    found = gunicorn.KEYWORDS.search(message)
+    if found is None:
+        return UNCLAIMED
+    body = gunicorn.normalize(message[found.start() :])
+    if gunicorn.match_message(body) is None:
+        return UNCLAIMED
+    prefix = message[: found.start()]
+    level = ""
+    emitter: int | None = None
+    if prefix:
+        levels = gunicorn.PREFIX_LEVEL.findall(prefix)
+        if levels:
+            level = levels[-1].upper().replace("WARN", "WARNING").replace("WARNINGING", "WARNING")
+        pids = gunicorn.PREFIX_PID.findall(prefix)
+        if pids:
+            emitter = int(pids[-1])
+    ts = (own_timestamp(prefix, None) if prefix else None) or r.ts
+    event = from_template(p, r, body, ts, emitter, level)
+    return _mark_progress(p, r, prefix, event)
+
+
+def _mark_progress(p: LineParser, r: Record, prefix: str, event: Event | None) -> Event | None:
     if (
         event is not None
         and event.kind is Kind.WORKER_TIMEOUT
@@ -195,6 +230,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     access_line,
     uvicorn_line,
     sql_query,
+    gunicorn_anywhere,
     django_request_error,
     companion_line,
     exception_line,
@@ -220,6 +256,8 @@ def from_template(
 ) -> Event | None:
     """The Gunicorn template `body` was printed from; headers and blocks are held."""
     found = gunicorn.match_message(body)
+    if found is None and gunicorn.KEYWORDS.search(body) is not None:
+        found = gunicorn.match_message(gunicorn.normalize(body))  # a paste's spacing
     if found is None:
         if not quiet:
             p.counts.app += 1

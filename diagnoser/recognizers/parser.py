@@ -15,7 +15,7 @@ from diagnoser.events import Event, Kind
 from diagnoser.recognizers import app, platform
 from diagnoser.recognizers.frames import classify
 from diagnoser.recognizers.lines import RECOGNIZERS, UNCLAIMED
-from diagnoser.recognizers.traceback import TRACEBACK_START, TracebackBuilder
+from diagnoser.recognizers.traceback import ANY_FRAME, TRACEBACK_START, TracebackBuilder
 
 CONFIG_LINE = re.compile(r"  (?P<name>\w+): (?P<value>.*)$")
 _NO_EVENTS: tuple[Event, ...] = ()
@@ -78,12 +78,17 @@ class LineParser:
             out = (out or []) + [self._block]
             self._block = None
 
-        if message.startswith(TRACEBACK_START):
+        cut = 'File "' in message and ANY_FRAME.search(message) is not None
+        if cut or message.startswith(TRACEBACK_START):
+            # a traceback, or one whose top was cut off (a paste, a Sentry dump)
             header = self._header
             self._header = None
             if header is None:
                 header = Event(Kind.TRACEBACK, line.number, message, line.source, env_ts, instance)
             self._tb = TracebackBuilder(line.number, message)
+            if cut:
+                self._tb.lines.clear()
+                self._tb.offer(line.number, message)
             self._tb_event = header
             self._tb_emitted = False
             self.counts.traceback += 1
@@ -156,9 +161,11 @@ class LineParser:
         event = self._tb_event
         event.traceback = self._tb.build()
         self._tb_emitted = True
-        if event.kind is Kind.REQUEST_ERROR and event.traceback.is_abort:
+        if event.kind in (Kind.REQUEST_ERROR, Kind.TRACEBACK) and event.traceback.is_abort:
+            # Only Gunicorn's SIGABRT handler ends a traceback in `handle_abort`: a
+            # timeout abort even when no Gunicorn line came with it.
             event.kind = Kind.WORKER_ABORT
-        if event.kind in (Kind.WORKER_ABORT, Kind.TRACEBACK) and event.traceback.is_abort:
+        if event.kind is Kind.WORKER_ABORT:
             event.fields["stuck_in"] = classify(event.traceback.frames)
             frame = event.traceback.stuck_frame()
             app = event.traceback.app_frame()

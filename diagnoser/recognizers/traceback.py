@@ -16,6 +16,15 @@ CHAIN_MARKERS = (
     "During handling of the above exception, another exception occurred:",
 )
 FRAME = re.compile(r'\s+File "(?P<file>[^"]*)", line (?P<line>\d+), in (?P<function>.+)$')
+# A frame in any rendering: indentation stripped by a paste or a CSV export, or a
+# logging prefix in front of every line of the traceback.
+ANY_FRAME = re.compile(
+    r'(?:^|\s)File "(?P<file>[^"]*)", line (?P<line>\d+), in (?P<function>\S.*?)\s*$'
+)
+# An exception line that is surely not source code: `pkg.SomeError: message`.
+NAMED_EXCEPTION = re.compile(
+    r"[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Canceled|Cancelled|Timeout)\b"
+)
 # The final `Type: message` line: a dotted identifier, then a colon or nothing.
 EXCEPTION_LINE = re.compile(r"[A-Za-z_][\w.]*(?::(?: .*)?)?$")
 
@@ -23,7 +32,7 @@ EXCEPTION_LINE = re.compile(r"[A-Za-z_][\w.]*(?::(?: .*)?)?$")
 class TracebackBuilder:
     """Collects the lines of one traceback (and its chained predecessors)."""
 
-    __slots__ = ("_chained", "_code_expected", "_done", "exception", "frames", "lines")
+    __slots__ = ("_bare", "_chained", "_code_expected", "_done", "exception", "frames", "lines")
 
     def __init__(self, number: int, text: str) -> None:
         self.lines: list[tuple[int, str]] = [(number, text)]
@@ -32,6 +41,7 @@ class TracebackBuilder:
         self._chained: list[str] = []
         self._done = False
         self._code_expected = False
+        self._bare = False  # the last frame line had no indentation
 
     @property
     def done(self) -> bool:
@@ -53,9 +63,31 @@ class TracebackBuilder:
                 self.lines.append((number, text))
                 return True
             return False
+        if not text.startswith(" ") and 'File "' in text:
+            m = ANY_FRAME.search(text)
+            if m is not None:
+                self._frame(m)
+                self._bare = True
+                self.lines.append((number, text))
+                return True
+        if (
+            self._code_expected
+            and self._bare
+            and self.frames
+            and text
+            and not text.startswith(" ")
+            and NAMED_EXCEPTION.match(text) is None
+            and not text.startswith("Traceback (most recent call last)")
+        ):
+            # the source line of a frame whose indentation a paste stripped
+            self.frames[-1].code = text.strip()
+            self._code_expected = False
+            self.lines.append((number, text))
+            return True
         if text.startswith(" "):
             m = FRAME.match(text)
             if m is not None:
+                self._bare = False
                 self.frames.append(
                     Frame(m.group("file"), int(m.group("line")), m.group("function").strip())
                 )
@@ -74,6 +106,11 @@ class TracebackBuilder:
             self.lines.append((number, text))
             return True
         return False
+
+    def _frame(self, m: re.Match[str]) -> None:
+        function = m.group("function").strip()
+        self.frames.append(Frame(m.group("file"), int(m.group("line")), function))
+        self._code_expected = True
 
     def build(self) -> Traceback:
         # Trailing blank lines belong to a chain that never came.
