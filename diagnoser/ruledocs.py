@@ -90,7 +90,7 @@ def _fix_section(rule: Rule, fixes: dict[str, Fix]) -> list[str]:
     parts = [
         f"`{fix.id}`: {render(fix.title, {})}. In `{fix.file}`:",
         _fence(render(fix.snippet, {}).strip("\n"), _lang(fix.file)),
-        f"Runbook section: {fix.runbook_section}",
+        f"Runbook section: {fix.runbook_section or 'none (not in the runbook)'}",
     ]
     if fix.caveat:
         parts.append(f"Caveat: {render(fix.caveat, {})}")

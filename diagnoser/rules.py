@@ -249,7 +249,7 @@ class Fix(_Strict):
     title: str
     file: str
     snippet: str
-    runbook_section: str
+    runbook_section: str = ""  # empty: a fix the runbook does not have
     caveat: str = ""
     setting: str = ""  # the Gunicorn setting it changes, to show its current value
     i18n: dict[Literal["pt-BR"], FixText] = Field(default_factory=dict)

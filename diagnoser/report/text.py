@@ -132,15 +132,18 @@ def _finding(index: int, finding: FindingOut, lang: str) -> Panel:
         parts.append(Text(ui("evidence_more", lang, n=finding.evidence_omitted), style="dim"))
     if finding.fix is not None:
         fix = finding.fix
+        runbook: list[Text | tuple[str, str]] = (
+            [(ui("runbook", lang), "dim"), literal(fix.runbook_section, "dim"), (")", "dim")]
+            if fix.runbook_section
+            else []
+        )
         parts.append(
             Text.assemble(
                 (ui("fix", lang), "bold green"),
                 literal(fix.title),
                 (ui("in_file", lang), "dim"),
                 literal(fix.file, "bold"),
-                (ui("runbook", lang), "dim"),
-                literal(fix.runbook_section, "dim"),
-                (")", "dim"),
+                *runbook,
             )
         )
         parts.append(
