@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import analyze_text
+
 from diagnoser.analysis import Analysis
 from diagnoser.report.model import Report
 from diagnoser.rules import load_rules
