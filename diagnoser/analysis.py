@@ -208,6 +208,15 @@ class Analysis:
         if now is not None:
             latest = max(t for run in runs.values() for t in run.times if t == t)
             self.correlator.advance(latest)
+            requests = [
+                t
+                for kind in (Kind.ACCESS, Kind.REQUEST_LOG)
+                if kind in runs
+                for t in runs[kind].times
+                if t == t
+            ]
+            if requests:
+                self.correlator.saw_requests(instance, max(requests))
         return self.engine.bulk(instance, runs, now)
 
     def _bulk_stats(self, lines: scan.BlockLines, handled: list[tuple[int, int]]) -> None:

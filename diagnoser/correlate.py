@@ -31,6 +31,32 @@ _STATE_OF: dict[Kind, WorkerState] = {
     Kind.APP_LOAD_ERROR: WorkerState.FAILED,
 }
 STARTUP_SECONDS = 1.0
+DEFAULT_TIMEOUT = 30.0  # Gunicorn's `timeout` when the log does not show it
+# A booting worker (Gunicorn before 22.0) is killed when its heartbeat file is
+# `timeout` old; the arbiter looks about once a second.
+BOOT_KILL_SLACK = 2.5
+SAME_AGE_SECONDS = 2.0  # two workers killed this close in age died the same way
+# `Using worker: …` → the family of worker classes whose heartbeat comes from an
+# event loop: a timeout there means the loop was blocked, not one slow request.
+_WORKER_FAMILIES = (
+    ("uvicorn", "uvicorn"),
+    ("gevent", "gevent"),
+    ("eventlet", "eventlet"),
+    ("tornado", "tornado"),
+    ("thread", "gthread"),
+    ("sync", "sync"),
+)
+
+
+def worker_family(worker_class: str) -> str:
+    """`gunicorn.workers.ggevent.GeventWorker` → `gevent`; unknown classes stay as given."""
+    lowered = worker_class.lower()
+    for fragment, family in _WORKER_FAMILIES:
+        if fragment in lowered:
+            return family
+    return worker_class
+
+
 # A worker on its way out is retired this long after its last line (longer than
 # any rule looks back into a worker's events), checked every SWEEP_SECONDS of log time.
 ENDED_KEPT_SECONDS = 3600.0
@@ -72,6 +98,7 @@ class Worker:
     last_event: str = ""
     first_ts: float | None = None
     last_ts: float | None = None
+    boot_ts: float | None = None
     abort_frame: str = ""
     stuck_in: str = ""
     exception: str = ""
@@ -86,6 +113,9 @@ class Instance:
     worker_class: str = ""
     starts: int = 0
     started_at: float | None = None  # last `Starting gunicorn` or HUP reload
+    timeout: float | None = None  # `timeout` of a configuration dump
+    last_request: float | None = None  # time of the last request line (access, router)
+    last_kill_age: float | None = None  # age of the last worker timed out right after boot
 
 
 class Correlator:
@@ -138,6 +168,12 @@ class Correlator:
             self._retire_instance(name)
         elif event.kind is Kind.USING_WORKER:
             instance.worker_class = str(event.fields.get("worker_class", ""))
+        elif event.kind is Kind.CONFIG_DUMP:
+            timeout = event.fields.get("timeout")
+            if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+                instance.timeout = float(timeout)
+        elif event.kind in (Kind.ACCESS, Kind.REQUEST_LOG) and event.ts is not None:
+            self.saw_requests(name, event.ts)
         pid = event.pid
         if pid is None or (pid in instance.master_pids and event.kind not in _STATE_OF):
             return
@@ -152,6 +188,49 @@ class Correlator:
             self.workers.move_to_end(key)  # least recently active workers are evicted first
         event.worker = worker.ref
         self._update(worker, event)
+
+    def saw_requests(self, instance: str, ts: float) -> None:
+        """Request lines reached `ts` on `instance` (an access line, or a run read in bulk)."""
+        known = self.instances.get(instance)
+        if known is None:
+            known = self.instances[instance] = Instance(instance)
+        if known.last_request is None or ts > known.last_request:
+            known.last_request = ts
+
+    def _timeout_fields(self, worker: Worker, event: Event) -> None:
+        """What a WORKER TIMEOUT says about the worker's age and class.
+
+        `age`: seconds since its `Booting worker` line. `quiet_boot`: no request
+        line on the instance since then. `boot_age`: quiet, and killed at the age
+        Gunicorn before 22.0 kills a worker that is still booting (the timeout in
+        force, else 30 s, plus the arbiter's slack), on a version not known to be
+        22.0 or later. `same_age`: the previous quiet worker timed out on this
+        instance died at the same age. `worker_class`: the family of the class in use.
+        """
+        instance = self.instances.get(worker.ref.instance)
+        if instance is None:
+            return
+        if instance.worker_class:
+            event.fields["worker_class"] = worker_family(instance.worker_class)
+        if worker.boot_ts is None or event.ts is None:
+            return
+        age = event.ts - worker.boot_ts
+        if age < 0:
+            return
+        event.fields["age"] = round(age, 1)
+        quiet = instance.last_request is None or instance.last_request < worker.boot_ts
+        if not quiet:
+            return
+        event.fields["quiet_boot"] = 1
+        timeout = instance.timeout if instance.timeout is not None else DEFAULT_TIMEOUT
+        if timeout <= age + 0.5 <= timeout + BOOT_KILL_SLACK + 0.5 and not _from_22(
+            instance.version
+        ):
+            event.fields["boot_age"] = 1
+        previous = instance.last_kill_age
+        if previous is not None and abs(previous - age) <= SAME_AGE_SECONDS:
+            event.fields["same_age"] = 1
+        instance.last_kill_age = age
 
     def history(self, ref: WorkerRef | None) -> list[Event]:
         """Recent events of a worker life (empty when unknown or retired)."""
@@ -238,8 +317,10 @@ class Correlator:
             worker.state = state
         if kind is Kind.WORKER_BOOT:
             worker.boot_line = event.line
+            worker.boot_ts = event.ts
         elif kind is Kind.WORKER_TIMEOUT:
             worker.timeouts += 1
+            self._timeout_fields(worker, event)
         elif kind is Kind.ACCESS:
             worker.requests += 1
         elif kind is Kind.WORKER_EXIT_CODE:
@@ -260,3 +341,9 @@ class Correlator:
         history.append(event)
         if len(history) > self.HISTORY:
             del history[0]
+
+
+def _from_22(version: str) -> bool:
+    """Whether a `Starting gunicorn <version>` is 22.0 or later (unknown: False)."""
+    head = version.split(".")[0]
+    return head.isdigit() and int(head) >= 22
