@@ -15,6 +15,9 @@ TIMESTAMP = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?"
     r"(?: ?(Z|[+-]\d\d:?\d\d)(?![\d:]))?"
 )
+# A slash date as rich's console handler writes it (`[%x %X]`, C locale):
+# `07/30/25 11:10:08`, also with a four-digit year. Read as UTC, month first.
+SLASH_TIMESTAMP = re.compile(r"(?<![\d/])(\d\d)/(\d\d)/(\d\d|\d{4}) (\d\d):(\d\d):(\d\d)(?![\d/])")
 # Gunicorn's access-log `%(t)s`: `[30/Jul/2025:11:10:08 +0000]`
 ACCESS_TIME = re.compile(r"(\d\d)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})")
 _MONTHS = {
@@ -59,12 +62,32 @@ def find_timestamp(text: str) -> float | None:
     """The first timestamp in `text` as epoch seconds (zone-less ones read as UTC)."""
     m = TIMESTAMP.search(text)
     if m is None:
-        return None
+        return _slash_timestamp(text) if "/" in text else None
     key = m.group(0)
     cached = _cache.get(key, -1.0)
     if cached != -1.0:
         return cached
     return _remember(key, _convert(m))
+
+
+def _slash_timestamp(text: str) -> float | None:
+    m = SLASH_TIMESTAMP.search(text)
+    if m is None:
+        return None
+    key = m.group(0)
+    cached = _cache.get(key, -1.0)
+    if cached != -1.0:
+        return cached
+    month, day, year, hour, minute, second = (int(g) for g in m.groups())
+    if year < 100:
+        year += 2000
+    try:
+        value: float | None = datetime(
+            year, month, day, hour, minute, second, tzinfo=UTC
+        ).timestamp()
+    except ValueError:
+        value = None
+    return _remember(key, value)
 
 
 def parse_access_time(text: str) -> float | None:

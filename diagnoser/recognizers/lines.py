@@ -42,12 +42,12 @@ def own_timestamp(message: str, env_ts: float | None) -> float | None:
     """The wrapper's timestamp, else the first one in the message.
 
     The wrapper's comes first: a date inside the message (a SQL literal) is not
-    the line's time. A stamp needs both `-` and `:`, so most messages skip the
+    the line's time. A stamp needs `:` and `-` or `/`, so most messages skip the
     regex search.
     """
     if env_ts is not None:
         return env_ts
-    if "-" in message and ":" in message:
+    if ":" in message and ("-" in message or "/" in message):
         return find_timestamp(message)
     return None
 
