@@ -1,0 +1,159 @@
+"""Real servers in the ways production breaks them: Gunicorn before 22.0.
+
+Like tests/test_scenarios.py, each test runs real programs on 127.0.0.1, captures
+what Gunicorn printed and checks the diagnoser names the cause; these need more
+than the installed Gunicorn: an older release in its own virtual environment.
+Each test first checks that the log shows what the scenario claims, so a wrong
+diagnosis is not mistaken for a scenario that did not happen.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import analyze_text, serious
+from gunicorn_harness import Scenario, Server, has_module, run_scenario, running
+
+pytestmark = pytest.mark.skipif(
+    not has_module(sys.executable, "gunicorn"), reason="gunicorn is not installed"
+)
+
+TIMEOUT = 2  # Gunicorn's --timeout in every scenario here
+SYNC_2S = ("-w", "1", "-t", str(TIMEOUT), "--graceful-timeout", "2", "--access-logfile", "-")
+OLD_GUNICORN = "21.2.0"
+IMPORT_SECONDS = 6  # tests/scenario_apps/slow_import_app.py sleeps this long at import
+
+
+def diagnose(log: str, name: str) -> list[str]:
+    """The serious causes of `log`, best first; every line must be read."""
+    report = analyze_text(log, source=f"{name}.log")
+    assert report.lines.read == len(log.splitlines())
+    return serious(report)
+
+
+def assert_top_cause(log: str, name: str, expected: str) -> None:
+    causes = diagnose(log, name)
+    assert causes, f"no finding for {name}:\n{log}"
+    assert causes[0] == expected, f"top cause {causes[0]} for {name}, expected {expected}:\n{log}"
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
+# -- 1. a worker that takes longer to import the app than --timeout -----------------
+
+
+@pytest.fixture
+def old_gunicorn(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The python of a virtual environment with Gunicorn 21.2.0, made once and cached.
+
+    As in sample_logs/regenerate.py, the release gets its own environment; it is
+    kept in pytest's cache directory, so only the first run installs it.
+    """
+    cache: Any = getattr(request.config, "cache", None)
+    base = (
+        Path(cache.mkdir(f"gunicorn-{OLD_GUNICORN}"))
+        if cache is not None
+        else tmp_path_factory.mktemp(f"gunicorn-{OLD_GUNICORN}")
+    )
+    env = base / "venv"
+    python = env / "bin" / "python"
+    done = base / "installed"
+    if done.is_file() and python.exists():
+        return str(python)
+    shutil.rmtree(env, ignore_errors=True)
+    steps = (
+        [sys.executable, "-m", "venv", str(env)],
+        [
+            str(python),
+            *("-m", "pip", "install", "-q", "--disable-pip-version-check"),
+            *("--retries", "1", "--timeout", "20", f"gunicorn=={OLD_GUNICORN}"),
+        ],
+    )
+    for step in steps:
+        try:
+            subprocess.run(step, capture_output=True, text=True, check=True, timeout=300)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+            output = getattr(exc, "stderr", None) or str(exc)
+            pytest.skip(f"cannot install gunicorn {OLD_GUNICORN} (no network?): {output[-500:]}")
+    done.write_text(OLD_GUNICORN + "\n", encoding="utf-8")
+    return str(python)
+
+
+def _boot_timeouts(server: Server) -> None:
+    # Each worker is killed 2 s into its 6 s import and replaced; two rounds show the loop.
+    server.wait_for(r"WORKER TIMEOUT", count=2, timeout=15)
+    time.sleep(0.5)
+
+
+BOOT_TIMEOUT = Scenario(
+    "boot_timeout",
+    "slow_import_app:app",
+    SYNC_2S,
+    _boot_timeouts,
+    ("boot_timeout",),
+    note=f"the app sleeps {IMPORT_SECONDS} s at import under --timeout 2, no --preload",
+)
+
+
+def test_boot_timeout_before_gunicorn_22(old_gunicorn: str, tmp_path: Path) -> None:
+    """Gunicorn 21.2 times a worker out while it is still importing the app.
+
+    Before 22.0 the heartbeat is the ctime of a temporary file that the master
+    creates for each worker just before the fork (WorkerTmp), compared with
+    `time.time()`: the clock runs from the fork, so a worker whose import takes
+    longer than --timeout is aborted before it ever serves, and so is every
+    replacement. A worker that booted, never handled a request and died at its
+    first timeout is a boot timeout, not a slow request.
+    """
+    log = run_scenario(BOOT_TIMEOUT, tmp_path / "boot_timeout.log", python=old_gunicorn)
+    assert f"Starting gunicorn {OLD_GUNICORN}" in log
+    assert len(re.findall(r"WORKER TIMEOUT", log)) >= 2, log
+    assert " HTTP/1.1" not in log, f"a worker served a request:\n{log}"
+    assert_top_cause(log, "boot_timeout", "boot_timeout")
+
+
+def test_gunicorn_22_and_later_never_time_out_a_booting_worker(tmp_path: Path) -> None:
+    """From 22.0 Gunicorn does not time a worker out before its first heartbeat.
+
+    22.0 ("use `utime` to notify workers liveness", commit 0dd6b635) changed the
+    heartbeat: `WorkerTmp.notify()` sets the file's mtime to `time.monotonic()`,
+    `last_update()` returns `st_mtime`, and the arbiter's `murder_workers()`
+    checks `time.monotonic() - worker.tmp.last_update() <= timeout`. Until the
+    worker's first `notify()` the file still has the wall-clock mtime it was
+    created with in the master (Unix time, far larger than the monotonic clock),
+    so the difference is negative and the worker is never timed out. The first
+    `notify()` comes from the worker's run loop, after `init_process()` has
+    imported the app (`load_wsgi()`): a worker is not timed out while it boots,
+    however long the import takes. Still so in 27.0.1.
+
+    So the same app under --timeout 2 boots one worker, which takes the full
+    import to answer, and the log shows no WORKER TIMEOUT and no replacement.
+    """
+    version = importlib.metadata.version("gunicorn")
+    if version_tuple(version) < (22, 0):
+        pytest.skip(f"the installed Gunicorn {version} still times out booting workers")
+    log_path = tmp_path / "boot_no_timeout.log"
+    with running(sys.executable, BOOT_TIMEOUT.app, list(SYNC_2S), log_path) as server:
+        server.wait_for(r"Booting worker with pid")
+        started = time.monotonic()
+        status = server.get("/", timeout=IMPORT_SECONDS + 10)
+        waited = time.monotonic() - started
+        time.sleep(0.5)
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    assert f"Starting gunicorn {version}" in log
+    assert status == 200, log
+    # the worker answered only once its import was done, well past --timeout
+    assert waited > max(TIMEOUT, IMPORT_SECONDS - 1), f"answered after {waited:.1f} s"
+    assert "WORKER TIMEOUT" not in log, log
+    assert len(re.findall(r"Booting worker with pid", log)) == 1, log
+    assert diagnose(log, "boot_no_timeout") == [], log
