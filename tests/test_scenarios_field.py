@@ -1,8 +1,9 @@
-"""Real servers in the ways production breaks them: Gunicorn before 22.0.
+"""Real servers in the ways production breaks them: Gunicorn before 22.0, gevent.
 
 Like tests/test_scenarios.py, each test runs real programs on 127.0.0.1, captures
 what Gunicorn printed and checks the diagnoser names the cause; these need more
-than the installed Gunicorn: an older release in its own virtual environment.
+than the installed Gunicorn and sync worker: an older release in its own virtual
+environment, the gevent worker.
 Each test first checks that the log shows what the scenario claims, so a wrong
 diagnosis is not mistaken for a scenario that did not happen.
 """
@@ -157,3 +158,43 @@ def test_gunicorn_22_and_later_never_time_out_a_booting_worker(tmp_path: Path) -
     assert "WORKER TIMEOUT" not in log, log
     assert len(re.findall(r"Booting worker with pid", log)) == 1, log
     assert diagnose(log, "boot_no_timeout") == [], log
+
+
+# -- 2. a gevent worker whose request never yields to the hub -----------------------
+
+
+def _blocked_gevent(server: Server) -> None:
+    server.wait_ready()
+    assert server.get("/ok") == 200
+    server.get_in_background("/block?s=6")
+    server.wait_for(r"WORKER TIMEOUT")
+    server.wait_for(r"Booting worker with pid", count=2)
+    time.sleep(0.5)
+
+
+BLOCKED_GEVENT = Scenario(
+    "blocked_gevent",
+    "gevent_app:app",
+    ("-w", "1", "-k", "gevent", *SYNC_2S[2:]),
+    _blocked_gevent,
+    ("blocked_worker",),
+    needs="gevent",
+    note="a gevent view sleeps 6 s in C (libc sleep), which monkey-patching cannot reach",
+)
+
+
+def test_blocked_gevent_worker(tmp_path: Path) -> None:
+    """A WORKER TIMEOUT under the gevent worker means the hub was blocked.
+
+    The gevent worker's heartbeat is its main greenlet (`while self.alive:
+    self.notify(); gevent.sleep(1.0)`), so a request waiting on patched I/O, however
+    slow, never stops it: only code that never yields to the hub does (a C call,
+    an unpatched driver, CPU work). The abort's SystemExit is swallowed by
+    `GeventWorker.handle_request`, so no traceback is logged.
+    """
+    if not has_module(sys.executable, "gevent"):
+        pytest.skip("gevent is not installed")
+    log = run_scenario(BLOCKED_GEVENT, tmp_path / "blocked_gevent.log")
+    assert "Using worker: gevent" in log
+    assert "WORKER TIMEOUT" in log, log
+    assert_top_cause(log, "blocked_gevent", "blocked_worker")
