@@ -1,27 +1,36 @@
-"""Real servers in the ways production breaks them: Gunicorn before 22.0, gevent.
+"""Real servers in the ways production breaks them: Gunicorn before 22.0, gevent, PostgreSQL.
 
 Like tests/test_scenarios.py, each test runs real programs on 127.0.0.1, captures
 what Gunicorn printed and checks the diagnoser names the cause; these need more
 than the installed Gunicorn and sync worker: an older release in its own virtual
-environment, the gevent worker.
+environment, the gevent worker, a PostgreSQL server started for the test.
 Each test first checks that the log shows what the scenario claims, so a wrong
 diagnosis is not mistaken for a scenario that did not happen.
 """
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import importlib.metadata
+import os
+import pwd
 import re
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import analyze_text, serious
-from gunicorn_harness import Scenario, Server, has_module, run_scenario, running
+from gunicorn_harness import Scenario, Server, free_port, has_module, run_scenario, running
 
 pytestmark = pytest.mark.skipif(
     not has_module(sys.executable, "gunicorn"), reason="gunicorn is not installed"
@@ -198,3 +207,149 @@ def test_blocked_gevent_worker(tmp_path: Path) -> None:
     assert "Using worker: gevent" in log
     assert "WORKER TIMEOUT" in log, log
     assert_top_cause(log, "blocked_gevent", "blocked_worker")
+
+
+# -- 3. a Django view stuck in a PostgreSQL query -----------------------------------
+
+
+def _pg_binary(name: str) -> Path | None:
+    """`name` from PATH, else from the newest /usr/lib/postgresql/*/bin."""
+    found = shutil.which(name)
+    if found:
+        return Path(found)
+    candidates = sorted(
+        glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+        key=lambda p: version_tuple(Path(p).parent.parent.name),
+    )
+    return Path(candidates[-1]) if candidates else None
+
+
+@dataclass(frozen=True)
+class Postgres:
+    host: str
+    port: int
+    user: str
+    dbname: str
+    log: Path
+
+
+def _unprivileged() -> tuple[int, int] | None:
+    """(uid, gid) to run PostgreSQL as when we are root (initdb refuses root)."""
+    for name in ("nobody", "postgres"):
+        with contextlib.suppress(KeyError):
+            entry = pwd.getpwnam(name)
+            if entry.pw_uid != 0:
+                return entry.pw_uid, entry.pw_gid
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+def postgres() -> Iterator[Postgres]:
+    """A throwaway PostgreSQL on 127.0.0.1 and a free port, its socket in its own directory.
+
+    Stopped with `pg_ctl stop -m immediate`, then by its postmaster's pid if that
+    did not end it. As root it runs as an unprivileged user, since initdb
+    refuses to run as root.
+    """
+    initdb = _pg_binary("initdb")
+    pg_ctl = (initdb.parent / "pg_ctl") if initdb else None
+    if pg_ctl is None or not pg_ctl.exists():
+        pg_ctl = _pg_binary("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        pytest.skip("PostgreSQL's initdb and pg_ctl are not installed (Debian: postgresql)")
+    as_user: dict[str, Any] = {}
+    owner = None
+    if os.geteuid() == 0:
+        owner = _unprivileged()
+        if owner is None:
+            pytest.skip("running as root and no unprivileged user to run PostgreSQL as")
+        as_user = {"user": owner[0], "group": owner[1], "extra_groups": []}
+    base = Path(tempfile.mkdtemp(prefix="diagnoser-pg-"))
+    data, sockets, log = base / "data", base / "sockets", base / "postgres.log"
+    sockets.mkdir()
+    if owner is not None:
+        for path in (base, sockets):
+            os.chown(path, *owner)
+
+    def pg(*args: str | Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(a) for a in args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+            cwd=base,
+            stdin=subprocess.DEVNULL,
+            **as_user,
+        )
+
+    port = free_port()
+    pid: int | None = None
+    try:
+        made = pg(initdb, "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
+        assert made.returncode == 0, f"initdb failed:\n{made.stdout}{made.stderr}"
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {port} -k {shlex.quote(str(sockets))} -c fsync=off"
+        )
+        started = pg(pg_ctl, "-D", data, "-l", log, "-w", "-t", "30", "-o", options, "start")
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pid = int((data / "postmaster.pid").read_text().split()[0])
+        assert started.returncode == 0, (
+            f"pg_ctl start failed:\n{started.stdout}{started.stderr}\n"
+            + (log.read_text(errors="replace") if log.exists() else "")
+        )
+        yield Postgres("127.0.0.1", port, "postgres", "postgres", log)
+    finally:
+        if data.exists():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                pg(pg_ctl, "-D", data, "-m", "immediate", "-w", "-t", "10", "stop", timeout=20)
+        if pid is not None and _alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _stuck_in_postgres(server: Server) -> None:
+    server.wait_ready()
+    # A first request sets Django up and connects, so the slow one starts after a heartbeat.
+    assert server.get("/report/?s=0") == 200, server.text()
+    server.get_in_background("/report/?s=6")
+    server.wait_for(r"WORKER TIMEOUT")
+    server.wait_for(r"Booting worker with pid", count=2)
+    time.sleep(0.5)
+
+
+PG_SLEEP = Scenario(
+    "postgres_slow_query",
+    "django_pg_app:application",
+    SYNC_2S,
+    _stuck_in_postgres,
+    ("slow_query",),
+    needs="psycopg",
+    note="a Django view runs SELECT pg_sleep(6) on PostgreSQL under --timeout 2; SQL debug on",
+)
+
+
+def test_django_view_stuck_in_postgres(
+    postgres: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync worker aborted while psycopg waits for PostgreSQL to answer `pg_sleep(6)`."""
+    for module in ("django", "psycopg"):
+        if not has_module(sys.executable, module):
+            pytest.skip(f"{module} is not installed")
+    monkeypatch.setenv("PGHOST", postgres.host)
+    monkeypatch.setenv("PGPORT", str(postgres.port))
+    monkeypatch.setenv("PGUSER", postgres.user)
+    monkeypatch.setenv("PGDATABASE", postgres.dbname)
+    log = run_scenario(PG_SLEEP, tmp_path / "postgres_slow_query.log")
+    assert "WORKER TIMEOUT" in log, log
+    assert re.search(r"^\(\d+\.\d+\) SELECT pg_sleep\(", log, re.M), log
+    assert_top_cause(log, "postgres_slow_query", "slow_query")
