@@ -122,10 +122,22 @@ class Traceback:
 
     @property
     def is_abort(self) -> bool:
-        """True when this is Gunicorn's timeout abort (SIGABRT handler's SystemExit)."""
-        return any(f.function == "handle_abort" for f in self.frames) or (
-            self.exception_type == "SystemExit"
-            and any("gunicorn/workers" in f.file for f in self.frames)
+        """True when this is Gunicorn's timeout abort (SIGABRT handler's SystemExit).
+
+        `handle_abort` in the frames decides; when a paste or a Sentry dump cut
+        the frames below the request, `SystemExit: 1` raised inside a Gunicorn
+        worker or a web framework's request handling is the same abort.
+        """
+        return (
+            any(f.function == "handle_abort" for f in self.frames)
+            or (
+                self.exception_type == "SystemExit"
+                and any("gunicorn/workers" in f.file for f in self.frames)
+            )
+            or (
+                self.exception.strip() == "SystemExit: 1"
+                and any(fragment in f.file for f in self.frames for fragment in _REQUEST_FRAMES)
+            )
         )
 
     def stuck_frame(self) -> Frame | None:
@@ -141,6 +153,22 @@ class Traceback:
             if not _is_library_path(frame.file):
                 return frame
         return None
+
+
+# Where a web framework handles a request: SystemExit: 1 raised under them, in a
+# Gunicorn app, is the timeout abort.
+_REQUEST_FRAMES = (
+    "gunicorn/",
+    "flask/",
+    "werkzeug/",
+    "django/core/handlers/",
+    "starlette/",
+    "fastapi/",
+    "falcon/",
+    "pyramid/",
+    "bottle.py",
+    "connexion/",
+)
 
 
 def _is_library_path(path: str) -> bool:

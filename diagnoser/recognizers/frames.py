@@ -35,6 +35,29 @@ FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "redis/",
             "peewee",
             "tortoise/",
+            "site-packages/databases/",
+            "aiopg/",
+            "aiomysql/",
+            "motor/",
+            "mysql/connector/",
+            "oracledb/",
+            "cx_Oracle",
+            "pyodbc",
+        ),
+    ),
+    # model and data loading: at boot, the reason a worker never finishes starting
+    (
+        "model_load",
+        (
+            "torch/",
+            "transformers/",
+            "huggingface_hub/",
+            "tensorflow/",
+            "keras/",
+            "joblib/",
+            "sentence_transformers/",
+            "diffusers/",
+            "safetensors/",
         ),
     ),
     (
@@ -59,6 +82,18 @@ FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 # An idle sync worker waits for connections here; a timeout while idle is a stalled heartbeat.
 IDLE_FUNCTIONS = frozenset({"wait", "accept", "run_for_one", "run_for_multiple"})
+
+
+# A worker that is still starting runs these: an abort through them landed during
+# the boot, whatever the innermost frame (an import, a model download).
+BOOT_FUNCTIONS = frozenset({"init_process", "load_wsgi", "import_app", "spawn_worker"})
+
+
+def during_boot(frames: list[Frame]) -> bool:
+    """Whether the stack passes through a Gunicorn worker's start-up."""
+    return any(
+        f.function in BOOT_FUNCTIONS and "gunicorn/" in f.file.replace("\\", "/") for f in frames
+    )
 
 
 def frame_family(frame: Frame) -> str | None:

@@ -119,7 +119,8 @@ TEMPLATES: tuple[Template, ...] = (
     _t(Kind.USING_WORKER, r"Using worker: (?P<worker_class>\S+)"),
     _t(Kind.CONFIG_DUMP, r"Current configuration:", block=True),
     _t(Kind.WORKER_BOOT, r"Booting worker with pid: (?P<pid>\d+)"),
-    _t(Kind.WORKER_TIMEOUT, r"WORKER TIMEOUT \(pid:(?P<pid>\d+)\)"),
+    # the pid is left out when people quote the line in prose
+    _t(Kind.WORKER_TIMEOUT, r"WORKER TIMEOUT(?: \(pid:(?P<pid>\d+)\)|$)"),
     _t(Kind.MASTER_OTHER, r"DIRTY WORKER TIMEOUT \(pid:(?P<dirty_pid>\d+)\)"),
     _t(
         Kind.WORKER_SIGNALED,

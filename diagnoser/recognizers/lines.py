@@ -186,6 +186,7 @@ def exception_line(p: LineParser, r: Record) -> Event | None:
     exception = app.match_exception(r.message)
     if exception is None:
         return UNCLAIMED
+    p.exception_line = (r.number, r.message)
     return p.recognized(Kind.EXCEPTION_LINE, r, r.ts, exception)
 
 

@@ -13,12 +13,14 @@ import re
 from diagnoser.envelopes import LineCounts, Record
 from diagnoser.events import Event, Kind
 from diagnoser.recognizers import app, platform
-from diagnoser.recognizers.frames import classify
+from diagnoser.recognizers.frames import classify, during_boot
 from diagnoser.recognizers.lines import RECOGNIZERS, UNCLAIMED
 from diagnoser.recognizers.traceback import ANY_FRAME, TRACEBACK_START, TracebackBuilder
 
 CONFIG_LINE = re.compile(r"  (?P<name>\w+): (?P<value>.*)$")
 _NO_EVENTS: tuple[Event, ...] = ()
+# Widths at which pastes, mail and terminals hard-wrap lines.
+WRAP_WIDTHS = frozenset({72, 76, 78, 79, 80, 100, 120, 132})
 _DERIVED_FROM_TRACEBACK = frozenset({Kind.DB_CONNECTION_ERROR, Kind.DB_STATEMENT_TIMEOUT})
 
 
@@ -35,6 +37,11 @@ class LineParser:
         self._block: Event | None = None  # a record followed by an indented block
         self._echo = ""  # the message of the traceback that just ended
         self.progress_line = -(10**9)  # the last progress-bar line seen
+        # the last bare exception line (`SystemExit: 1`): Sentry puts it before the frames
+        self.exception_line: tuple[int, str] = (-1, "")
+        self._wrapped: Record | None = None  # an unrecognized line of a wrapping width
+        self._wrapped_lines = 0
+        self._pre_exception = ""
 
     # -- public -----------------------------------------------------------------
 
@@ -89,6 +96,8 @@ class LineParser:
             if cut:
                 self._tb.lines.clear()
                 self._tb.offer(line.number, message)
+                number, text = self.exception_line
+                self._pre_exception = text if number == line.number - 1 else ""
             self._tb_event = header
             self._tb_emitted = False
             self.counts.traceback += 1
@@ -106,7 +115,13 @@ class LineParser:
     @property
     def idle(self) -> bool:
         """Nothing is held back: the next line starts afresh (bulk lines may be skipped)."""
-        return self._tb is None and self._header is None and self._block is None and not self._echo
+        return (
+            self._tb is None
+            and self._header is None
+            and self._block is None
+            and not self._echo
+            and self._wrapped is None
+        )
 
     def finish(self) -> list[Event]:
         """Events still held back at end of input (a header, a traceback, a block)."""
@@ -160,13 +175,20 @@ class LineParser:
         assert self._tb is not None and self._tb_event is not None
         event = self._tb_event
         event.traceback = self._tb.build()
+        if not event.traceback.exception and self._pre_exception:
+            event.traceback.exception = self._pre_exception  # written above the frames
+        self._pre_exception = ""
         self._tb_emitted = True
         if event.kind in (Kind.REQUEST_ERROR, Kind.TRACEBACK) and event.traceback.is_abort:
             # Only Gunicorn's SIGABRT handler ends a traceback in `handle_abort`: a
             # timeout abort even when no Gunicorn line came with it.
             event.kind = Kind.WORKER_ABORT
+        if event.traceback.frames and event.kind is not Kind.WORKER_ABORT:
+            # where an exception came from: a database driver, the network, ...
+            event.fields["failed_in"] = classify(event.traceback.frames)
         if event.kind is Kind.WORKER_ABORT:
-            event.fields["stuck_in"] = classify(event.traceback.frames)
+            frames = event.traceback.frames
+            event.fields["stuck_in"] = "boot" if during_boot(frames) else classify(frames)
             frame = event.traceback.stuck_frame()
             app = event.traceback.app_frame()
             if frame is not None:
@@ -220,6 +242,40 @@ class LineParser:
         for recognizer in RECOGNIZERS:
             event = recognizer(self, record)
             if event is not UNCLAIMED:
+                self._wrapped = None
                 return event
+        wrapped = self._wrapped
+        if wrapped is not None:
+            # The line before was cut at a terminal's or an editor's width: read
+            # the two (or more) as the one line they were.
+            joined = Record(
+                wrapped.source,
+                wrapped.number,
+                wrapped.text + record.text,
+                wrapped.message + record.message,
+                wrapped.ts,
+                wrapped.instance,
+                wrapped.wrapper,
+            )
+            parts = self._wrapped_lines + 1
+            for recognizer in RECOGNIZERS:
+                event = recognizer(self, joined)
+                if event is not UNCLAIMED:
+                    self._wrapped = None
+                    # the earlier parts were counted unrecognized; the joined record
+                    # counted itself once
+                    self.counts.unrecognized -= parts - 1
+                    self.counts.recognized += parts - 1 if event is not None else 0
+                    self.counts.app += parts - 1 if event is None else 0
+                    return event
+            if len(record.text) == len(wrapped.text):
+                self._wrapped = joined  # cut again at the same width
+                self._wrapped_lines = parts
+                self.counts.unrecognized += 1
+                return None
+        self._wrapped = None
+        if len(record.text) in WRAP_WIDTHS:
+            self._wrapped = record
+            self._wrapped_lines = 1
         self.counts.unrecognized += 1
         return None
