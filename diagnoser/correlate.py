@@ -205,7 +205,9 @@ class Correlator:
         Gunicorn before 22.0 kills a worker that is still booting (the timeout in
         force, else 30 s, plus the arbiter's slack), on a version not known to be
         22.0 or later. `same_age`: the previous quiet worker timed out on this
-        instance died at the same age. `worker_class`: the family of the class in use.
+        instance died at the same age. `boot_possible`: nothing in the log rules
+        out a boot that never ended (boot_age, or neither a boot nor a request
+        line seen). `worker_class`: the family of the class in use.
         """
         instance = self.instances.get(worker.ref.instance)
         if instance is None:
@@ -213,6 +215,9 @@ class Correlator:
         if instance.worker_class:
             event.fields["worker_class"] = worker_family(instance.worker_class)
         if worker.boot_ts is None or event.ts is None:
+            if instance.last_request is None and not _from_22(instance.version):
+                # no boot line, no request line: a boot that never ended can't be ruled out
+                event.fields["boot_possible"] = 1
             return
         age = event.ts - worker.boot_ts
         if age < 0:
@@ -227,6 +232,7 @@ class Correlator:
             instance.version
         ):
             event.fields["boot_age"] = 1
+            event.fields["boot_possible"] = 1
         previous = instance.last_kill_age
         if previous is not None and abs(previous - age) <= SAME_AGE_SECONDS:
             event.fields["same_age"] = 1

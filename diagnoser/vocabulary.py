@@ -30,6 +30,8 @@ class Cause(StrEnum):
     # Extension (docs/causes.md): benign restarts worth explaining, because their
     # lines look alarming (SIGTERM at ERROR, "Perhaps out of memory?" at shutdown).
     PLANNED_RESTART = "planned_restart"
+    # Extension (docs/causes.md): a worker killed by a fatal signal of its own code.
+    NATIVE_CRASH = "native_crash"
 
 
 class Severity(StrEnum):
