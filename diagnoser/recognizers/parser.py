@@ -120,7 +120,6 @@ class LineParser:
             and self._header is None
             and self._block is None
             and not self._echo
-            and self._wrapped is None
         )
 
     def finish(self) -> list[Event]:
@@ -245,7 +244,8 @@ class LineParser:
                 self._wrapped = None
                 return event
         wrapped = self._wrapped
-        if wrapped is not None:
+        if wrapped is not None and record.number == wrapped.number + self._wrapped_lines:
+            # (a line read in bulk in between, or a record of another line: not a wrap)
             # The line before was cut at a terminal's or an editor's width: read
             # the two (or more) as the one line they were.
             joined = Record(
