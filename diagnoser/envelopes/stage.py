@@ -7,12 +7,16 @@ read, and the lines that were only the structure of a multi-line record.
 
 from __future__ import annotations
 
+import re
+
 from diagnoser.envelopes.json import JsonObjectAssembler, object_layer, starts_object
 from diagnoser.envelopes.record import LineCounts, Record
 from diagnoser.envelopes.unwrap import unwrap
 from diagnoser.sources import Line
 
 _NO_RECORDS: tuple[Record, ...] = ()
+# Gunicorn's own prefix, where a viewer glued several records into one line.
+_GUNICORN_PREFIX = re.compile(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[[A-Z]+\] ")
 
 
 class EnvelopeStage:
@@ -40,6 +44,11 @@ class EnvelopeStage:
         if "\n" in message:
             # A whole traceback JSON-escaped into one record: read it line by line.
             return _split(line, message, ts, instance, wrapper)
+        if message.count("] [") >= 4:
+            glued = _unglue(message)
+            if glued:
+                # A viewer dropped the newlines between Gunicorn records.
+                return _split(line, glued, ts, instance, wrapper)
         return (Record(line.source, line.number, text, message, ts, instance, wrapper),)
 
     def _json_line(self, line: Line) -> tuple[Record, ...] | list[Record]:
@@ -91,3 +100,17 @@ def _split(
         out.append(Record(line.source, line.number, part, part, ts, instance, wrapper, not counted))
         counted = True
     return out
+
+
+def _unglue(message: str) -> str:
+    """`message` with a newline before each Gunicorn prefix after its start, or ""."""
+    starts = [m.start() for m in _GUNICORN_PREFIX.finditer(message) if m.start() > 0]
+    if not starts:
+        return ""
+    parts = []
+    previous = 0
+    for start in starts:
+        parts.append(message[previous:start])
+        previous = start
+    parts.append(message[previous:])
+    return "\n".join(parts)
