@@ -39,6 +39,7 @@ class Kind(StrEnum):
     WORKER_ABORT = "worker_abort"  # request_error whose traceback ends in handle_abort
     WORKER_EXCEPTION = "worker_exception"  # Exception in worker process (+ traceback)
     APP_LOAD_ERROR = "app_load_error"  # Exception while loading the application / raw error
+    MASTER_ERROR = "master_error"  # the master could not start: `Error: …` on stderr, bad arguments
     MAX_REQUESTS = "max_requests"  # Autorestarting worker after current request.
     PARENT_CHANGED = "parent_changed"
     WORKER_RELOADING = "worker_reloading"

@@ -245,6 +245,41 @@ RAW_TEMPLATES: tuple[Template, ...] = (
 )
 
 
+# What the master prints on stderr, unprefixed, when it cannot start at all
+# (gunicorn/app/base.py, app/wsgiapp.py, util.py, pidfile.py, config.py), and
+# what a shell or a container runtime says when Gunicorn is not installed.
+MASTER_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"Error: class uri '(?P<detail>[^']*)' invalid or not found"), "worker_class"),
+    (re.compile(r"Error: Already running on PID (?P<detail>\d+)"), "already_running"),
+    (re.compile(r"Error: (?P<detail>.*?) is not a valid port number\."), "bad_port"),
+    (re.compile(r"Error: No application module specified\."), "no_app"),
+    (re.compile(r"Error: (?P<detail>'[^']*') (?:not found|doesn't exist)"), "config_missing"),
+    (re.compile(r"Failed to read config file: (?P<detail>.+)"), "config_unreadable"),
+    (re.compile(r"Invalid value for (?P<detail>\S+): "), "invalid_setting"),
+    (re.compile(r"Error: No such (?:user|group): (?P<detail>.+)"), "no_such_user"),
+    (re.compile(r"Error: can't chdir to (?P<detail>.+)"), "chdir"),
+    (re.compile(r"Error: '(?P<detail>[^']*)' isn't writable"), "not_writable"),
+    (re.compile(r"Error: (?P<detail>.*?) is not a valid file descriptor\."), "bad_fd"),
+    (re.compile(r"gunicorn: error: (?P<detail>.+)"), "bad_arguments"),
+    (re.compile(r"\bgunicorn: (?:command )?not found"), "not_installed"),
+    (re.compile(r'exec: "gunicorn": executable file not found'), "not_installed"),
+    (re.compile(r"No module named '?gunicorn'?$"), "not_installed"),
+)
+_MASTER_ERROR_HINTS = ("Error: ", "Failed to read", "Invalid value", "gunicorn", "No module named")
+
+
+def match_master_error(text: str) -> tuple[str, str] | None:
+    """(error, detail) of a line the master printed when it could not start."""
+    if not any(hint in text for hint in _MASTER_ERROR_HINTS):
+        return None
+    for pattern, error in MASTER_ERRORS:
+        m = pattern.search(text)
+        if m is not None:
+            groups = m.groupdict()
+            return error, groups.get("detail") or ""
+    return None
+
+
 def _bucket(templates: tuple[Template, ...]) -> dict[str, tuple[Template, ...]]:
     """Index templates by the first word of their literal text for a fast dispatch."""
     buckets: dict[str, list[Template]] = {}

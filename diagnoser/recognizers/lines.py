@@ -226,6 +226,18 @@ def raw_gunicorn(p: LineParser, r: Record) -> Event | None:
     return p.recognized(template.kind, r, r.ts, _fields(m))
 
 
+def master_error(p: LineParser, r: Record) -> Event | None:
+    """The master could not start: `Error: …` on stderr, bad arguments, not installed."""
+    found = gunicorn.match_master_error(r.message)
+    if found is None:
+        return UNCLAIMED
+    error, detail = found
+    fields: dict[str, str | int | float] = {"error": error}
+    if detail:
+        fields["detail"] = detail
+    return p.recognized(Kind.MASTER_ERROR, r, r.ts, fields)
+
+
 RECOGNIZERS: tuple[Recognizer, ...] = (
     gunicorn_line,
     access_line,
@@ -239,6 +251,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     config_json,
     level_only,
     raw_gunicorn,
+    master_error,
 )
 
 

@@ -115,12 +115,7 @@ class LineParser:
     @property
     def idle(self) -> bool:
         """Nothing is held back: the next line starts afresh (bulk lines may be skipped)."""
-        return (
-            self._tb is None
-            and self._header is None
-            and self._block is None
-            and not self._echo
-        )
+        return self._tb is None and self._header is None and self._block is None and not self._echo
 
     def finish(self) -> list[Event]:
         """Events still held back at end of input (a header, a traceback, a block)."""

@@ -163,6 +163,19 @@ _SIGNAL_NUMBERS = {name: num for num, name in SIGNAL_NAMES.items()}
 # -- entry point ------------------------------------------------------------------------------
 
 
+# A platform that gave up waiting for the service to listen on its port.
+PORT_NEVER_OPENED: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Cloud Run, as gcloud prints it (both wordings are in use)
+    (
+        re.compile(r"failed to start and listen on the port defined provided by the PORT="),
+        "cloud_run",
+    ),
+    (re.compile(r"Failed to start and then listen on the port defined by the PORT"), "cloud_run"),
+    # Azure App Service (Linux)
+    (re.compile(r"didn't respond to HTTP pings on port"), "azure"),
+)
+
+
 def match_companion(message: str) -> Companion | None:
     """The companion event `message` is, or None for any other line."""
     if "emory" in message or "OOM" in message or "oom" in message or "Killed process" in message:
@@ -217,6 +230,12 @@ def match_companion(message: str) -> Companion | None:
         found = match_database(message)
         if found is not None:
             return found
+    if " port" in message:
+        for pattern, platform in PORT_NEVER_OPENED:
+            if pattern.search(message) is not None:
+                return Companion(
+                    Kind.PLATFORM_ERROR, {"platform": platform, "reason": "port_not_listening"}
+                )
     if "Child process [" in message:
         m = UVICORN_DIED.search(message)
         if m is not None:
