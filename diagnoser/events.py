@@ -79,6 +79,9 @@ class Kind(StrEnum):
     DB_STATEMENT_TIMEOUT = "db_statement_timeout"  # canceling statement due to statement timeout
     DB_CONNECTION_ERROR = "db_connection_error"  # refused, too many clients, pool timeout
     DB_LOG = "db_log"  # other PostgreSQL server lines
+    # a database driver's own logger (psycopg, sqlalchemy) in a worker's line
+    DB_DRIVER_LOG = "db_driver_log"
+    FORK_SAFETY_CRASH = "fork_safety_crash"  # macOS objc: a forked worker crashed on purpose
     # supervisors
     SUPERVISOR_EXIT = "supervisor_exit"  # supervisord: exited: gunicorn (exit status 1; ...)
     UVICORN_CHILD_DIED = "uvicorn_child_died"  # INFO: Child process [N] died

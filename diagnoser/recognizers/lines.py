@@ -31,6 +31,9 @@ UVICORN_ACCESS = re.compile(
 )
 PROGRESS_LINES = 5  # a timeout this close after a progress bar happened during it
 _INT_FIELDS = frozenset({"master", "code", "count", "backlog", "limit"})
+# Loggers of database drivers and pools: a worker's line from one of them right
+# after its WORKER TIMEOUT says the abort landed in a query.
+DB_LOGGERS = ("psycopg", "psycopg2", "sqlalchemy.", "MySQLdb", "pymysql", "asyncpg", "sqlite3")
 _UVICORN_LEVELS = ("DEBUG:", "INFO:", "WARNING:", "ERROR:", "CRITICAL:")
 
 # Returned by a recognizer for a line that is not its own.
@@ -69,7 +72,24 @@ def gunicorn_line(p: LineParser, r: Record) -> Event | None:
     body = message[core.end() :]
     prefix = message[: core.start()]
     ts = (own_timestamp(prefix, None) if prefix else None) or r.ts
-    event = from_template(p, r, body, ts, int(core.group(1)), level)
+    emitter = int(core.group(1))
+    if body.startswith(DB_LOGGERS):
+        # a database driver's logger, printed by this worker through Gunicorn's format
+        logger = body.split(" ", 1)[0].rstrip(":")
+        p.counts.recognized += 1
+        return Event(
+            Kind.DB_DRIVER_LOG,
+            r.number,
+            r.text,
+            r.source,
+            ts,
+            r.instance,
+            level,
+            emitter,
+            emitter,
+            {"logger": logger},
+        )
+    event = from_template(p, r, body, ts, emitter, level)
     return _mark_progress(p, r, prefix, event)
 
 

@@ -163,6 +163,9 @@ _SIGNAL_NUMBERS = {name: num for num, name in SIGNAL_NAMES.items()}
 # -- entry point ------------------------------------------------------------------------------
 
 
+# macOS: a forked process that touches Objective-C runtime state is killed by the
+# runtime (`OBJC_DISABLE_INITIALIZE_FORK_SAFETY=YES` lifts the check).
+OBJC_FORK_CRASH = re.compile(r"objc\[(?P<pid>\d+)\]: .*fork\(\) child process\. Crashing instead")
 # A platform that gave up waiting for the service to listen on its port.
 PORT_NEVER_OPENED: tuple[tuple[re.Pattern[str], str], ...] = (
     # Cloud Run, as gcloud prints it (both wordings are in use)
@@ -230,6 +233,10 @@ def match_companion(message: str) -> Companion | None:
         found = match_database(message)
         if found is not None:
             return found
+    if "objc[" in message and "fork()" in message:
+        m = OBJC_FORK_CRASH.search(message)
+        if m is not None:
+            return Companion(Kind.FORK_SAFETY_CRASH, {"platform": "macos"}, int(m["pid"]))
     if " port" in message:
         for pattern, platform in PORT_NEVER_OPENED:
             if pattern.search(message) is not None:
