@@ -70,7 +70,11 @@ def test_computed_values_are_shown_as_expressions(tmp_path: Path) -> None:
     ("name", "text", "message"),
     [
         ("gunicorn.conf.py", "timeout = (\n", "not valid Python"),
-        ("settings.toml", "x = 1", "expected a gunicorn.conf.py or a render.yaml"),
+        (
+            "settings.toml",
+            "x = 1",
+            "expected a gunicorn.conf.py, a render.yaml, a Procfile or a .env file",
+        ),
     ],
 )
 def test_bad_config_files_are_one_line_errors(
