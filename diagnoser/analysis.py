@@ -15,7 +15,7 @@ import numpy as np
 
 from diagnoser import bulk, scan
 from diagnoser.bulk import BulkLine, BulkRun
-from diagnoser.config import Configuration, source_label
+from diagnoser.config import Configuration
 from diagnoser.correlate import Correlator
 from diagnoser.engine import Engine, Occurrence
 from diagnoser.envelopes import EnvelopeStage
@@ -23,6 +23,7 @@ from diagnoser.events import Event, Kind
 from diagnoser.findings import ANY_INSTANCE, build_findings
 from diagnoser.matching import where_ok
 from diagnoser.recognizers import LineParser
+from diagnoser.remedies import Remedies
 from diagnoser.report.model import GunicornOut, LinesOut, Report, SettingOut, WorkerOut
 from diagnoser.rules import Fix, Rule, RuleError, Where, load_rules
 from diagnoser.sources import Line, read_blocks
@@ -33,7 +34,16 @@ SAMPLES_PER_KIND = 16
 _STATS_KINDS = frozenset(
     {Kind.CONFIG_DUMP, Kind.MEMORY_SAMPLE, Kind.PLATFORM_OOM, Kind.KERNEL_OOM, Kind.MEMORY_KILL}
 )
-_CONFIG_KINDS = frozenset({Kind.MASTER_START, Kind.USING_WORKER, Kind.CONFIG_DUMP, Kind.DEPLOY})
+_CONFIG_KINDS = frozenset(
+    {
+        Kind.MASTER_START,
+        Kind.USING_WORKER,
+        Kind.CONFIG_DUMP,
+        Kind.DEPLOY,
+        Kind.WORKER_BOOT,
+        Kind.WORKER_TIMEOUT,
+    }
+)
 
 
 class Analysis:
@@ -300,7 +310,7 @@ class Analysis:
             extra_context=self.stats.context(self._worker_count()),
             lang=self.lang,
             seen=self.seen,
-            current=self._current,
+            remedies=Remedies(self.configuration, self.stats, self.lang),
             dropped=self.engine.dropped,
         )
         workers = [
@@ -336,7 +346,7 @@ class Analysis:
             timeline=self.timeline.result(),
             lang=self.lang,
             configuration={
-                name: SettingOut(value=setting.value, source=setting.source)
+                name: SettingOut(value=setting.shown(), source=setting.source)
                 for name, setting in sorted(self.configuration.settings.items())
             },
         )
@@ -344,10 +354,6 @@ class Analysis:
     def _worker_count(self) -> int | None:
         value = self.configuration.current("workers").value
         return int(value) if value.isdigit() else None
-
-    def _current(self, setting: str) -> str:
-        found = self.configuration.current(setting)
-        return f"{setting} = {found.value}  ({source_label(found.source, self.lang)})"
 
     def seen(self, kinds: list[Kind], where: Where, instances: set[str]) -> bool:
         """Whether the input showed an event of `kinds` matching `where` on `instances`."""

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from diagnoser.engine import Occurrence
 from diagnoser.events import Event, Kind
 from diagnoser.report.model import Evidence, FindingOut, FixOut, WorkerId
 from diagnoser.rules import Fix, Rule, Where
+
+if TYPE_CHECKING:
+    from diagnoser.remedies import Remedies
 
 MAX_EVIDENCE = 40
 _PLACEHOLDER = re.compile(r"\{(\w+)(?:\|([^{}]*))?\}")
@@ -185,7 +188,7 @@ def build_findings(
     *,
     lang: str = "en",
     seen: Seen = _never,
-    current: Callable[[str], str] | None = None,
+    remedies: Remedies | None = None,
     dropped: dict[str, int] | None = None,
 ) -> list[FindingOut]:
     """One finding per rule, most likely cause first.
@@ -199,7 +202,7 @@ def build_findings(
         by_rule.setdefault(occurrence.rule.id, []).append(occurrence)
     findings = [
         finding_for(
-            group[0].rule, group, fixes, multiple_inputs, extra_context, lang, seen, current
+            group[0].rule, group, fixes, multiple_inputs, extra_context, lang, seen, remedies
         )
         for group in by_rule.values()
     ]
@@ -216,20 +219,24 @@ def _times(count: int, lang: str) -> str:
     return "once" if count == 1 else f"{count} times"
 
 
-def _fix_out(
-    fix: Fix, ctx: dict[str, str], lang: str, current: Callable[[str], str] | None
-) -> FixOut:
+def _fix_out(fix: Fix, ctx: dict[str, str], lang: str, remedies: Remedies | None) -> FixOut:
     words = fix.i18n.get(lang) if lang != "en" else None  # type: ignore[call-overload]
     title = words.title if words else fix.title
     caveat = (words.caveat if words else fix.caveat) if fix.caveat else ""
+    remedy = remedies.for_fix(fix) if remedies is not None else None
+    if remedy is not None:
+        ctx = {**ctx, **remedy.values}
+    snippet = render(words.snippet if words and words.snippet else fix.snippet, ctx)
     return FixOut(
         id=fix.id,
         title=render(title, ctx),
         file=fix.file,
-        snippet=render(words.snippet if words and words.snippet else fix.snippet, ctx),
+        snippet=snippet if remedy is None or remedy.status == "suggested" else "",
         runbook_section=fix.runbook_section,
         caveat=render(caveat, ctx),
-        current=current(fix.setting) if current is not None and fix.setting else "",
+        current=remedies.current(fix.setting) if remedies is not None and fix.setting else "",
+        status=remedy.status if remedy is not None else "suggested",
+        note=remedy.note if remedy is not None else "",
     )
 
 
@@ -256,7 +263,7 @@ def finding_for(
     extra_context: dict[str, str] | None = None,
     lang: str = "en",
     seen: Seen = _never,
-    current: Callable[[str], str] | None = None,
+    remedies: Remedies | None = None,
 ) -> FindingOut:
     ctx = {**(extra_context or {}), **_context(occurrences)}
     ctx["times"] = _times(len(occurrences), lang)
@@ -292,8 +299,8 @@ def finding_for(
         workers=_workers(occurrences),
         evidence=evidence,
         evidence_omitted=omitted,
-        fix=None if fix is None else _fix_out(fix, ctx, lang, current),
-        also=[_fix_out(fixes[name], ctx, lang, current) for name in rule.also if name in fixes],
+        fix=None if fix is None else _fix_out(fix, ctx, lang, remedies),
+        also=[_fix_out(fixes[name], ctx, lang, remedies) for name in rule.also if name in fixes],
         for_=speaks_for,
         against=against,
     )

@@ -122,7 +122,7 @@ def test_explain_shows_the_sections_and_the_fix() -> None:
     assert "slow_request" in out and "critical" in out and "92%" in out
     assert "WORKER TIMEOUT (pid:96)" in out  # the example's log
     assert "> Gunicorn killed worker 96" in out  # what it reports on it
-    assert "timeout = 120  # seconds" in out  # the fix's snippet
+    assert "timeout = {suggested_timeout}  # seconds" in out  # the fix's snippet, its value derived
     assert "Runbook section: 1. Configuração Otimizada do Gunicorn" in out
     assert "Caveat: A longer timeout only hides a slow endpoint" in out
 

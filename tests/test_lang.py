@@ -29,7 +29,7 @@ def test_runbook_incident_reads_as_portuguese_throughout() -> None:
         "Atenção:",
         "Visto uma vez",
         "padrão do Gunicorn",
-        "segundos que um worker sync pode gastar",
+        "nenhum valor decorre deste log",
         "Linha do tempo",
     ):
         assert portuguese in out, portuguese

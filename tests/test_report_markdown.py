@@ -113,10 +113,12 @@ def test_evidence_and_fix_in_fenced_blocks() -> None:
     assert evidence.content.splitlines() == [
         f"{e.line}  {e.text}" for e in report.findings[0].evidence
     ]
+    # the timeout fix has no value to give (no duration in three lines): the first
+    # snippet is the statement timeout's, below the 30 s in force, whole
     assert fix.info == "python"
-    assert (
-        fix.content
-        == "timeout = 120  # seconds a sync worker may spend on one request before it is killed\n"
+    assert fix.content == (
+        'DATABASES["default"].setdefault("OPTIONS", {})["options"] = '
+        '"-c statement_timeout=24000"  # ms, below Gunicorn\'s timeout\n'
     )
 
 
@@ -124,6 +126,7 @@ def test_fix_language_from_the_file_suffix() -> None:
     report = analyze_text(RUNBOOK_LINES)
     finding = report.findings[0]
     assert finding.fix is not None
+    finding.fix.status, finding.fix.snippet = "suggested", "timeout = 75"
     for file, language in [
         ("render.yaml", "yaml"),
         ("deploy.sh", "bash"),

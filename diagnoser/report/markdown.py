@@ -227,6 +227,13 @@ def _fix(fix: FixOut, lang: str, label: str = "fix") -> str:
         + "\n"
     )
     parts = [head]
+    if fix.status != "suggested":
+        parts.append(f"{escape(fix.note)}\n")
+        if fix.status == "no_value" and fix.current:
+            parts.append(f"{_label('current', lang)}: {code_span(fix.current)}\n")
+        if fix.status == "no_value" and fix.caveat:
+            parts.append(f"**{escape(_label('caution', lang))}:** {escape(fix.caveat)}\n")
+        return "\n".join(parts)
     if fix.current:
         parts.append(f"{_label('current', lang)}: {code_span(fix.current)}\n")
     snippet = printable(fix.snippet.strip("\n"), keep_newlines=True)

@@ -38,6 +38,12 @@ class FixOut(_Model):
     current: str = Field(
         default="", description="the value in force now and where it was read, when known"
     )
+    status: Literal["suggested", "in_force", "no_value"] = Field(
+        default="suggested",
+        description="suggested: apply the snippet; in_force: the configuration already does "
+        "it (no snippet); no_value: the log gives no value to propose (no snippet, see note)",
+    )
+    note: str = Field(default="", description="why there is no snippet, when there is none")
 
 
 class FindingOut(_Model):

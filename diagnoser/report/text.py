@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from diagnoser.i18n import lines_summary, ui
-from diagnoser.report.model import FindingOut, Report, TimelineOut
+from diagnoser.report.model import FindingOut, FixOut, Report, TimelineOut
 from diagnoser.report.safe import literal, printable
 from diagnoser.timeline import chart_lines, chart_width
 
@@ -131,45 +131,9 @@ def _finding(index: int, finding: FindingOut, lang: str) -> Panel:
     if finding.evidence_omitted:
         parts.append(Text(ui("evidence_more", lang, n=finding.evidence_omitted), style="dim"))
     if finding.fix is not None:
-        fix = finding.fix
-        runbook: list[Text | tuple[str, str]] = (
-            [(ui("runbook", lang), "dim"), literal(fix.runbook_section, "dim"), (")", "dim")]
-            if fix.runbook_section
-            else []
-        )
-        parts.append(
-            Text.assemble(
-                (ui("fix", lang), "bold green"),
-                literal(fix.title),
-                (ui("in_file", lang), "dim"),
-                literal(fix.file, "bold"),
-                *runbook,
-            )
-        )
-        parts.append(
-            Syntax(
-                printable(fix.snippet.strip("\n"), keep_newlines=True),
-                _lexer(fix.file),
-                theme="ansi_dark",
-                background_color="default",
-                word_wrap=True,
-            )
-        )
-        if fix.current:
-            parts.append(Text.assemble((f"{ui('current', lang)}: ", "dim"), literal(fix.current)))
-        if fix.caveat:
-            parts.append(Text.assemble((ui("caution", lang), "bold yellow"), literal(fix.caveat)))
+        parts.extend(_fix_parts(finding.fix, lang, "fix"))
     for extra in finding.also:
-        parts.append(
-            Text.assemble(
-                (ui("also", lang), "bold green"),
-                literal(extra.title),
-                (ui("in_file", lang), "dim"),
-                literal(extra.file, "bold"),
-                ("  ", ""),
-                literal(" ".join(extra.snippet.split())[:90], "cyan"),
-            )
-        )
+        parts.extend(_fix_parts(extra, lang, "also"))
     return Panel(
         Group(*parts),
         title=Text(f"#{index}"),
@@ -187,3 +151,42 @@ def _timeline(timeline: TimelineOut, lang: str, columns: int) -> Group:
         row.overflow = "crop"
         rows.append(row)
     return Group(*rows)
+
+
+def _fix_parts(fix: FixOut, lang: str, label: str) -> list[RenderableType]:
+    """A fix: its title, then the whole snippet (never cut), or why there is none."""
+    runbook: list[Text | tuple[str, str]] = (
+        [(ui("runbook", lang), "dim"), literal(fix.runbook_section, "dim"), (")", "dim")]
+        if fix.runbook_section
+        else []
+    )
+    parts: list[RenderableType] = [
+        Text.assemble(
+            (ui(label, lang), "bold green"),
+            literal(fix.title),
+            (ui("in_file", lang), "dim"),
+            literal(fix.file, "bold"),
+            *runbook,
+        )
+    ]
+    if fix.status != "suggested":
+        parts.append(Text.assemble(("  ", ""), literal(fix.note, "dim")))
+        if fix.status == "no_value" and fix.current:
+            parts.append(Text.assemble((f"{ui('current', lang)}: ", "dim"), literal(fix.current)))
+        if fix.status == "no_value" and fix.caveat:
+            parts.append(Text.assemble((ui("caution", lang), "bold yellow"), literal(fix.caveat)))
+        return parts
+    parts.append(
+        Syntax(
+            printable(fix.snippet.strip("\n"), keep_newlines=True),
+            _lexer(fix.file),
+            theme="ansi_dark",
+            background_color="default",
+            word_wrap=True,
+        )
+    )
+    if fix.current:
+        parts.append(Text.assemble((f"{ui('current', lang)}: ", "dim"), literal(fix.current)))
+    if fix.caveat:
+        parts.append(Text.assemble((ui("caution", lang), "bold yellow"), literal(fix.caveat)))
+    return parts
