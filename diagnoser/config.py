@@ -207,6 +207,9 @@ class Configuration:
         except UnicodeDecodeError:
             raise ConfigError(f"{path}: not UTF-8 text") from None
         self.files.append(path)
+        if is_django_settings(path):
+            self._read_django(path, text)
+            return
         if path.suffix == ".py":
             self._read_python(path, text)
         elif path.suffix in (".yaml", ".yml"):
@@ -238,6 +241,18 @@ class Configuration:
             for target in targets:
                 if isinstance(target, ast.Name):
                     self.put(target.id, value, f"{path.name}:{node.lineno}", CONFIG_FILE, computed)
+
+    def _read_django(self, path: Path, text: str) -> None:
+        """Django's settings hold no Gunicorn setting; the ones the fixes touch are read
+        line by line: the statement timeout given to PostgreSQL (`-c
+        statement_timeout=N`, in ms), ATOMIC_REQUESTS, CONN_MAX_AGE, SESSION_ENGINE."""
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.lstrip().startswith("#"):
+                continue
+            for name, pattern in _DJANGO_SETTINGS:
+                m = pattern.search(line)
+                if m is not None:
+                    self.put(name, m.group(1), f"{path.name}:{number}", CONFIG_FILE)
 
     def _read_render_yaml(self, path: Path, text: str) -> None:
         try:
@@ -319,6 +334,17 @@ class Configuration:
 
 
 _GUNICORN_WORD = re.compile(r"\bgunicorn\b")
+_DJANGO_SETTINGS = (
+    ("statement_timeout", re.compile(r"statement_timeout\s*=\s*(\d+)")),
+    ("ATOMIC_REQUESTS", re.compile(r"""ATOMIC_REQUESTS['"]?\]?\s*[:=]\s*(True|False)""")),
+    ("CONN_MAX_AGE", re.compile(r"""CONN_MAX_AGE['"]?\]?\s*[:=]\s*(\d+|None)""")),
+    ("SESSION_ENGINE", re.compile(r"""SESSION_ENGINE\s*=\s*['"]([^'"]+)""")),
+)
+
+
+def is_django_settings(path: Path) -> bool:
+    """`settings.py`, `settings_render.py`, ...: Django's settings, not Gunicorn's."""
+    return path.suffix == ".py" and path.stem.startswith("settings")
 
 
 def _gunicorn_service(services: list[Any]) -> tuple[int, dict[str, Any]] | None:

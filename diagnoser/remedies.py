@@ -122,6 +122,18 @@ class Remedies:
     def _statement_timeout(self) -> Remedy:
         """Below the Gunicorn timeout actually in force, so the query fails first."""
         timeout_ms = self.timeout_in_force() * 1000
+        current = self.config.number("statement_timeout")
+        if current is not None and 0 < current < timeout_ms:
+            found = self.config.current("statement_timeout")
+            return Remedy(
+                status=IN_FORCE,
+                note=self._say(
+                    f"already below Gunicorn's {timeout_ms / 1000:g} s: statement_timeout = "
+                    f"{found.value} ms ({found.source})",
+                    f"já abaixo dos {timeout_ms / 1000:g} s do Gunicorn: statement_timeout = "
+                    f"{found.value} ms ({source_label(found.source, 'pt-BR')})",
+                ),
+            )
         value = int(timeout_ms * 0.8 // 100 * 100)
         return Remedy({"statement_timeout_ms": str(max(value, 100))})
 
@@ -186,6 +198,33 @@ class Remedies:
                 ),
             )
         return Remedy()
+
+    def _in_force_if(self, name: str, test: bool) -> Remedy:
+        if not test:
+            return Remedy()
+        found = self.config.current(name)
+        return Remedy(
+            status=IN_FORCE,
+            note=self._say(
+                f"already in force: {name} = {found.value} ({found.source})",
+                f"já em vigor: {name} = {found.value} ({source_label(found.source, 'pt-BR')})",
+            ),
+        )
+
+    def _atomic_requests(self) -> Remedy:
+        found = self.config.settings.get("ATOMIC_REQUESTS")
+        return self._in_force_if("ATOMIC_REQUESTS", found is not None and found.value == "False")
+
+    def _conn_max_age(self) -> Remedy:
+        found = self.config.settings.get("CONN_MAX_AGE")
+        value = found.value if found is not None else ""
+        return self._in_force_if(
+            "CONN_MAX_AGE", value == "None" or (value.isdigit() and value != "0")
+        )
+
+    def _locmem_cache_sessions(self) -> Remedy:
+        found = self.config.settings.get("SESSION_ENGINE")
+        return self._in_force_if("SESSION_ENGINE", found is not None and "cache" in found.value)
 
     def _start_command_config(self) -> Remedy:
         if self.config.passes_config():
