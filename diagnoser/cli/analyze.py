@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from diagnoser import fixer
 from diagnoser.analysis import analyze_paths
 from diagnoser.cli.app import (
     ColorOption,
@@ -54,9 +55,27 @@ def analyze(
     lang: LangOption = None,
     color: ColorOption = None,
     width: WidthOption = None,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Print a unified diff that applies the suggested fixes to the --config "
+            "files, instead of the report (exit 1 when there is a change).",
+        ),
+    ] = False,
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix",
+            help="Apply the suggested fixes to the --config files (the original kept as "
+            "FILE.orig), then print the report.",
+        ),
+    ] = False,
 ) -> None:
     """Diagnose saved logs: read them to the end, then report the causes found."""
     inputs = paths or [STDIN]
+    if (diff or fix) and not config:
+        fail("--diff and --fix change the files given with --config FILE: name at least one")
     try:
         check_readable(inputs)
         language = lang.value if lang is not None else default_lang()
@@ -72,6 +91,17 @@ def analyze(
             )
     except (InputError, RuleError, ConfigError) as exc:
         fail(str(exc))
+    if diff or fix:
+        try:
+            changes = fixer.plan(report, config or [])
+            if diff:
+                sys.stdout.write("".join(change.diff() for change in changes))
+                sys.stdout.flush()
+                raise typer.Exit(1 if changes else 0)
+            for path in fixer.write(changes):
+                print(f"diagnoser: fixed {path} (original in {path}.orig)", file=sys.stderr)
+        except fixer.FixError as exc:
+            fail(str(exc))
     report_formatter = formatter(output_format.value, color=color, width=width, lang=language)
     report_formatter.write(report, sys.stdout)
     sys.stdout.flush()

@@ -93,8 +93,9 @@ ConfigOption = Annotated[
     typer.Option(
         "--config",
         metavar="FILE",
-        help="gunicorn.conf.py or render.yaml to read the current settings from "
-        "(parsed, never run; repeatable).",
+        help="gunicorn.conf.py, render.yaml, Procfile, .env or Django settings.py: the "
+        "settings in force are read from them (parsed, never run), and --diff/--fix "
+        "change them (repeatable).",
         show_default=False,
     ),
 ]
