@@ -9,6 +9,7 @@ already does, and where the log gives no value, none is printed.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -239,3 +240,27 @@ def test_no_fix_moves_a_setting_the_wrong_way(case: Case, tmp_path: Path) -> Non
 
 def test_at_least_a_dozen_pairs() -> None:
     assert len(CASES) >= 12
+
+
+def test_snippets_print_whole_in_text_and_markdown(tmp_path: Path) -> None:
+    """Every suggested snippet, 'Also:' ones included, is printed as its whole block:
+    each of its lines, in order, line breaks kept (the terminal report wide enough
+    not to wrap)."""
+    from diagnoser.report import formatter
+
+    report = run(CASES[2], tmp_path)  # an OOM kill: max_requests is a two-line 'Also:'
+    suggested = [f for f in all_fixes(report).values() if f.status == "suggested"]
+    assert any(len(f.snippet.strip().splitlines()) >= 2 for f in suggested)
+    for name in ("text", "markdown"):
+        out = io.StringIO()
+        formatter(name, color=False, width=200, lang="en").write(report, out)
+        printed = out.getvalue()
+        for fix in suggested:
+            block = fix.snippet.strip("\n")
+            if name == "markdown":
+                assert block in printed, (name, fix.id)
+            else:
+                rows = [line.strip(" │") for line in printed.splitlines()]
+                lines = block.splitlines()
+                start = rows.index(lines[0].strip())
+                assert rows[start : start + len(lines)] == [ln.strip() for ln in lines], fix.id
