@@ -18,11 +18,12 @@ import typer
 from diagnoser.cli import analyze, rules, watch
 from diagnoser.cli.app import EXIT_OK
 from diagnoser.cli.app import app as diagnoser_app
+from diagnoser.cli.usage import DiagnoserCommand
 
-diagnoser_app.command()(analyze.analyze)
-diagnoser_app.command()(watch.watch)
+diagnoser_app.command(cls=DiagnoserCommand, epilog=analyze.EXAMPLES)(analyze.analyze)
+diagnoser_app.command(cls=DiagnoserCommand, epilog=watch.EXAMPLES)(watch.watch)
 diagnoser_app.add_typer(rules.rules_app)
-diagnoser_app.command("explain")(rules.explain)
+diagnoser_app.command("explain", cls=DiagnoserCommand, epilog=rules.EXPLAIN_EXAMPLES)(rules.explain)
 
 
 def main() -> None:

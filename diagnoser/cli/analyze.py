@@ -24,6 +24,7 @@ from diagnoser.cli.app import (
     fail,
 )
 from diagnoser.cli.progress import ReadProgress
+from diagnoser.cli.usage import choices
 from diagnoser.config import ConfigError
 from diagnoser.i18n import default_lang
 from diagnoser.report import formatter
@@ -37,15 +38,26 @@ class OutputFormat(StrEnum):
     markdown = "markdown"
 
 
+# `diagnoser analyze --help` shows these as they are; the tests parse each one.
+EXAMPLES = """
+diagnoser analyze /var/log/gunicorn/error.log
+diagnoser analyze --format json --fail-on critical error.log.1.gz error.log
+render logs -r my-service -o json | diagnoser analyze
+"""
+
+
 def analyze(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Log files (.gz too); '-' or nothing reads standard input.", show_default=False
+            metavar="PATH",
+            help="Log files (.gz too); '-' or nothing reads standard input.",
+            show_default=False,
         ),
     ] = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Report format.")
+        OutputFormat,
+        typer.Option("--format", "-f", metavar=choices(OutputFormat), help="Report format."),
     ] = OutputFormat.text,
     fail_on: FailOnOption = FailOn.warning,
     rules: RulesOption = None,

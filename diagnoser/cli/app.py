@@ -1,8 +1,10 @@
 """What every command shares: the typer app, exit codes, `fail`, and common options.
 
 Exit codes (like ruff's): 0 no finding reaches --fail-on, 1 one does, 2 usage or
-input error. Errors are one line on stderr, never a traceback. The command
-modules import from here; this module imports none of them.
+input error. Errors are one line on stderr, never a traceback. Every option
+that takes a value names it with a metavar (`FILE`, `DIR`, `N`, `text|json`),
+never with its Python type. The command modules import from here; this module
+imports none of them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from diagnoser import __version__
+from diagnoser.cli.usage import DiagnoserGroup, choices
 from diagnoser.report.model import Report
 from diagnoser.vocabulary import Severity
 
@@ -22,6 +25,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 app = typer.Typer(
     name="diagnoser",
     help="Reads Gunicorn logs and says why workers time out or die, with the fix.",
+    cls=DiagnoserGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -75,7 +79,9 @@ def main_options(
 # Options shared by analyze and watch.
 FailOnOption = Annotated[
     FailOn,
-    typer.Option(help="Exit 1 when a finding at this severity or above is found."),
+    typer.Option(
+        metavar=choices(FailOn), help="Exit 1 when a finding at this severity or above is found."
+    ),
 ]
 
 RulesOption = Annotated[
@@ -103,14 +109,20 @@ ConfigOption = Annotated[
 SelectOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--select", metavar="RULE", help="Run only these rule ids (repeatable).", show_default=False
+        "--select",
+        metavar="ID",
+        help="Run only these rule ids (repeatable).",
+        show_default=False,
     ),
 ]
 
 IgnoreOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--ignore", metavar="RULE", help="Skip these rule ids (repeatable).", show_default=False
+        "--ignore",
+        metavar="ID",
+        help="Skip these rule ids (repeatable).",
+        show_default=False,
     ),
 ]
 
@@ -118,6 +130,7 @@ LangOption = Annotated[
     Lang | None,
     typer.Option(
         "--lang",
+        metavar=choices(Lang),
         help="Language of the report (default: from the locale, else en).",
         show_default=False,
     ),
@@ -128,4 +141,6 @@ ColorOption = Annotated[
     typer.Option("--color/--no-color", help="Force colours on or off.", show_default=False),
 ]
 
-WidthOption = Annotated[int | None, typer.Option(help="Width in columns.", show_default=False)]
+WidthOption = Annotated[
+    int | None, typer.Option(metavar="N", help="Width in columns.", show_default=False)
+]

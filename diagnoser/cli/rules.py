@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from diagnoser.cli.app import fail
+from diagnoser.cli.usage import DiagnoserCommand, DiagnoserGroup
 from diagnoser.report.safe import literal, printable
 from diagnoser.ruledocs import rule_page
 from diagnoser.rules import Fix, Rule, RuleError, load_rules
@@ -26,9 +27,21 @@ from diagnoser.ruletest import ExampleResult, run_examples
 
 EXIT_FAILED = 1
 
+# `--help` shows these as they are; the tests parse each one.
+RULES_EXAMPLES = """
+diagnoser rules list
+diagnoser rules test my-rules/
+"""
+EXPLAIN_EXAMPLES = """
+diagnoser explain timeout-sigkill
+diagnoser explain --rules my-rules/ my-rule
+"""
+
 rules_app = typer.Typer(
     name="rules",
     help="List the rules, and test them against their own examples.",
+    epilog=RULES_EXAMPLES,
+    cls=DiagnoserGroup,
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -37,7 +50,10 @@ rules_app = typer.Typer(
 RuleDirs = Annotated[
     list[Path] | None,
     typer.Option(
-        "--rules", help="A directory of extra rule files (repeatable).", show_default=False
+        "--rules",
+        metavar="DIR",
+        help="A directory of extra rule files (repeatable).",
+        show_default=False,
     ),
 ]
 
@@ -49,7 +65,7 @@ def _load(dirs: list[Path] | None) -> tuple[list[Rule], dict[str, Fix]]:
         fail(str(exc))
 
 
-@rules_app.command("list")
+@rules_app.command("list", cls=DiagnoserCommand)
 def list_rules(rules: RuleDirs = None) -> None:
     """List every rule: id, cause, severity, confidence and title."""
     loaded, _ = _load(rules)
@@ -88,12 +104,12 @@ def _missing_examples(rule: Rule) -> list[str]:
     return missing
 
 
-@rules_app.command("test")
+@rules_app.command("test", cls=DiagnoserCommand)
 def test_rules(
     directory: Annotated[
         Path | None,
         typer.Argument(
-            metavar="[DIR]",
+            metavar="DIR",
             help="Test the rule files in DIR (loaded with the built-in rules); default: all.",
             show_default=False,
         ),
@@ -126,7 +142,7 @@ def test_rules(
 
 def explain(
     rule_id: Annotated[
-        str, typer.Argument(metavar="RULE", help="A rule id, as `diagnoser rules list` shows.")
+        str, typer.Argument(metavar="ID", help="A rule id, as `diagnoser rules list` shows.")
     ],
     rules: RuleDirs = None,
 ) -> None:

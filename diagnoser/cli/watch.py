@@ -22,6 +22,7 @@ from diagnoser.cli.app import (
     exit_code,
     fail,
 )
+from diagnoser.cli.usage import choices
 from diagnoser.config import ConfigError
 from diagnoser.i18n import default_lang
 from diagnoser.rules import RuleError
@@ -35,15 +36,28 @@ class WatchFormat(StrEnum):
     jsonl = "jsonl"
 
 
+# `diagnoser watch --help` shows these as they are; the tests parse each one.
+EXAMPLES = """
+render logs -r my-service --tail | diagnoser watch
+render logs -r my-service --tail -o json | diagnoser watch --format jsonl
+diagnoser watch --follow /var/log/gunicorn/error.log --fail-on critical
+"""
+
+
 def watch(
     path: Annotated[
         str,
-        typer.Argument(help="A log file, or '-' for standard input (default).", show_default=False),
+        typer.Argument(
+            metavar="FILE",
+            help="A log file, or '-' for standard input (default).",
+            show_default=False,
+        ),
     ] = STDIN,
     follow: Annotated[
         Path | None,
         typer.Option(
             "--follow",
+            metavar="FILE",
             help="Follow this file like tail -F: read on across truncation and rotation.",
             show_default=False,
         ),
@@ -53,6 +67,7 @@ def watch(
         typer.Option(
             "--format",
             "-f",
+            metavar=choices(WatchFormat),
             help="auto: the live view on a terminal, JSON lines when piped.",
         ),
     ] = WatchFormat.auto,
