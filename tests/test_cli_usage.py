@@ -1,9 +1,12 @@
-"""How the command line presents itself: help pages without Python types, their examples."""
+"""How the command line presents itself: help without Python types, examples, one-line errors."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -105,3 +108,63 @@ def parse_example(line: str) -> None:
 )
 def test_every_example_parses(line: str) -> None:
     parse_example(line)
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["analyze", "--formt", "json"], "no such option --formt (did you mean --format?)"),
+        (
+            ["analyze", "--format", "yaml"],
+            "invalid value 'yaml' for --format (choose from text, json, markdown)",
+        ),
+        (["analyze", "-f", "jsn"], "invalid value 'jsn' for --format (did you mean json?)"),
+        (
+            ["analyze", "--width", "wide"],
+            "invalid value 'wide' for --width: input should be a valid integer"
+            " (see 'diagnoser analyze --help')",
+        ),
+        (
+            ["analyze", "--fail-on"],
+            "option '--fail-on' requires an argument (see 'diagnoser analyze --help')",
+        ),
+        (["explain"], "missing argument ID (see 'diagnoser explain --help')"),
+        (["analyz", "x.log"], "no such command 'analyz' (did you mean analyze?)"),
+        (["rules", "lst"], "no such command 'lst' (did you mean list?)"),
+        (["--bogus"], "no such option --bogus (see 'diagnoser --help')"),
+        (
+            ["watch", "a.log", "b.log"],
+            "got unexpected extra argument(s) (b.log) (see 'diagnoser watch --help')",
+        ),
+    ],
+)
+def test_a_usage_error_is_one_line_with_a_hint(args: list[str], line: str) -> None:
+    result = runner.invoke(app, args, input="")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == f"diagnoser: error: {line}\n"
+
+
+def test_control_characters_in_a_bad_option_are_shown_escaped() -> None:
+    result = runner.invoke(app, ["analyze", "--\x1b]0;x\x07"])
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_the_installed_command_prints_one_line_no_usage_box_no_traceback() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "diagnoser", "analyze", "--formt", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "TERM": "xterm-256color", "FORCE_COLOR": "1"},
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr == "diagnoser: error: no such option --formt (did you mean --format?)\n"
+
+
+def test_help_and_version_still_exit_0() -> None:
+    assert runner.invoke(app, ["analyze", "--help"]).exit_code == 0
+    assert runner.invoke(app, ["--version"]).exit_code == 0

@@ -1,10 +1,11 @@
 """What every command shares: the typer app, exit codes, `fail`, and common options.
 
 Exit codes (like ruff's): 0 no finding reaches --fail-on, 1 one does, 2 usage or
-input error. Errors are one line on stderr, never a traceback. Every option
-that takes a value names it with a metavar (`FILE`, `DIR`, `N`, `text|json`),
-never with its Python type. The command modules import from here; this module
-imports none of them.
+input error. Errors are one line on stderr, never a traceback, click's own
+usage errors included (`usage` prints them). Every option that takes a value
+names it with a metavar (`FILE`, `DIR`, `N`, `text|json`), never with its
+Python type. The command modules import from here; this module imports none
+of them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from diagnoser import __version__
-from diagnoser.cli.usage import DiagnoserGroup, choices
+from diagnoser.cli.usage import DiagnoserGroup, choices, print_error
 from diagnoser.report.model import Report
 from diagnoser.vocabulary import Severity
 
@@ -47,7 +48,7 @@ class FailOn(StrEnum):
 
 def fail(message: str) -> NoReturn:
     """Print a one-line error and exit 2."""
-    typer.echo(f"diagnoser: error: {message}", err=True)
+    print_error(message)
     raise typer.Exit(EXIT_ERROR)
 
 
