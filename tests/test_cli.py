@@ -160,3 +160,23 @@ def test_closed_pipe_exits_quietly(tmp_path: Path) -> None:
     proc = through_head(tmp_path, "analyze -f json", 10)
     assert proc.stdout == '{\n  "versi'
     assert proc.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "coloured"),
+    [
+        ({}, [], True),
+        ({"NO_COLOR": "1"}, [], False),
+        ({"NO_COLOR": ""}, [], True),  # set but empty: no effect (no-color.org)
+        ({"NO_COLOR": "1"}, ["--color"], True),
+        ({}, ["--no-color"], False),
+    ],
+)
+def test_analyze_honours_no_color(
+    runbook: Path, env: dict[str, str], args: list[str], coloured: bool
+) -> None:
+    # FORCE_COLOR makes the captured output count as a colour terminal
+    result = runner.invoke(app, ["analyze", str(runbook), *args], env={"FORCE_COLOR": "1", **env})
+    assert result.exit_code == 1
+    assert ("\x1b[" in result.stdout) is coloured
+    assert "timeout-sigkill" in result.stdout

@@ -20,6 +20,7 @@ from diagnoser.cli.app import (
     RulesOption,
     SelectOption,
     WidthOption,
+    color_choice,
     exit_code,
     fail,
 )
@@ -114,7 +115,9 @@ def analyze(
                 print(f"diagnoser: fixed {path} (original in {path}.orig)", file=sys.stderr)
         except fixer.FixError as exc:
             fail(str(exc))
-    report_formatter = formatter(output_format.value, color=color, width=width, lang=language)
+    report_formatter = formatter(
+        output_format.value, color=color_choice(color), width=width, lang=language
+    )
     report_formatter.write(report, sys.stdout)
     sys.stdout.flush()
     raise typer.Exit(exit_code(report, fail_on))

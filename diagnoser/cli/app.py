@@ -10,6 +10,7 @@ of them.
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -59,6 +60,14 @@ def exit_code(report: Report, fail_on: FailOn) -> int:
     threshold = Severity(fail_on.value).rank
     reached = any(f.severity.rank >= threshold for f in report.findings)
     return EXIT_FINDINGS if reached else EXIT_OK
+
+
+def color_choice(color: bool | None) -> bool | None:
+    """`--color`/`--no-color` as given; else off when NO_COLOR is set and not empty
+    (https://no-color.org); else None, for the terminal to decide."""
+    if color is None and os.environ.get("NO_COLOR"):
+        return False
+    return color
 
 
 def _version(value: bool) -> None:
@@ -139,7 +148,11 @@ LangOption = Annotated[
 
 ColorOption = Annotated[
     bool | None,
-    typer.Option("--color/--no-color", help="Force colours on or off.", show_default=False),
+    typer.Option(
+        "--color/--no-color",
+        help="Force colours on or off (default: on a terminal, unless NO_COLOR is set).",
+        show_default=False,
+    ),
 ]
 
 WidthOption = Annotated[
