@@ -180,3 +180,23 @@ def test_analyze_honours_no_color(
     assert result.exit_code == 1
     assert ("\x1b[" in result.stdout) is coloured
     assert "timeout-sigkill" in result.stdout
+
+
+def complete(words: str) -> list[str]:
+    """What the shell would offer after `words` (click's bash completion protocol)."""
+    env = {
+        "_DIAGNOSER_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split(" ")) - 1),
+    }
+    result = runner.invoke(app, [], env=env, prog_name="diagnoser")
+    assert result.exit_code == 0, result.output
+    return result.stdout.split()
+
+
+def test_shell_completion_is_offered() -> None:
+    help_text = run("--help")[1]
+    assert "--install-completion" in help_text and "--show-completion" in help_text
+    assert complete("diagnoser an") == ["analyze"]
+    assert complete("diagnoser analyze --format ") == ["text", "json", "markdown"]
+    assert complete("diagnoser rules ") == ["list", "test"]

@@ -29,7 +29,6 @@ app = typer.Typer(
     help="Reads Gunicorn logs and says why workers time out or die, with the fix.",
     cls=DiagnoserGroup,
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
