@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,6 +25,7 @@ from diagnoser.cli.app import (
     exit_code,
     fail,
 )
+from diagnoser.cli.output import OutputError, check_output, write_report
 from diagnoser.cli.progress import ReadProgress
 from diagnoser.cli.usage import choices
 from diagnoser.config import ConfigError
@@ -43,6 +45,7 @@ class OutputFormat(StrEnum):
 EXAMPLES = """
 diagnoser analyze /var/log/gunicorn/error.log
 diagnoser analyze --format json --fail-on critical error.log.1.gz error.log
+diagnoser analyze --format markdown --output incident.md error.log
 render logs -r my-service -o json | diagnoser analyze
 """
 
@@ -60,6 +63,16 @@ def analyze(
         OutputFormat,
         typer.Option("--format", "-f", metavar=choices(OutputFormat), help="Report format."),
     ] = OutputFormat.text,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            metavar="FILE",
+            help="Write the report to FILE (replaced whole, once complete) "
+            "instead of standard output.",
+            show_default=False,
+        ),
+    ] = None,
     fail_on: FailOnOption = FailOn.warning,
     rules: RulesOption = None,
     config: ConfigOption = None,
@@ -91,6 +104,8 @@ def analyze(
         fail("--diff and --fix change the files given with --config FILE: name at least one")
     try:
         check_readable(inputs)
+        if output is not None:
+            check_output(output)
         language = lang.value if lang is not None else default_lang()
         with ReadProgress() as progress:
             report = analyze_paths(
@@ -102,7 +117,7 @@ def analyze(
                 config_files=config,
                 progress=progress.read,
             )
-    except (InputError, RuleError, ConfigError) as exc:
+    except (InputError, RuleError, ConfigError, OutputError) as exc:
         fail(str(exc))
     if diff or fix:
         try:
@@ -118,6 +133,8 @@ def analyze(
     report_formatter = formatter(
         output_format.value, color=color_choice(color), width=width, lang=language
     )
-    report_formatter.write(report, sys.stdout)
-    sys.stdout.flush()
+    try:
+        write_report(report_formatter, report, output)
+    except OutputError as exc:
+        fail(str(exc))
     raise typer.Exit(exit_code(report, fail_on))

@@ -22,9 +22,11 @@ from diagnoser.cli.app import (
     exit_code,
     fail,
 )
+from diagnoser.cli.output import OutputError, check_output, write_report
 from diagnoser.cli.usage import choices
 from diagnoser.config import ConfigError
 from diagnoser.i18n import default_lang
+from diagnoser.report import formatter
 from diagnoser.rules import RuleError
 from diagnoser.sources import STDIN, InputError
 from diagnoser.watch import run_watch
@@ -41,6 +43,7 @@ EXAMPLES = """
 render logs -r my-service --tail | diagnoser watch
 render logs -r my-service --tail -o json | diagnoser watch --format jsonl
 diagnoser watch --follow /var/log/gunicorn/error.log --fail-on critical
+diagnoser watch --follow error.log --output final-report.txt
 """
 
 
@@ -71,6 +74,16 @@ def watch(
             help="auto: the live view on a terminal, JSON lines when piped.",
         ),
     ] = WatchFormat.auto,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            metavar="FILE",
+            help="Also write the final report to FILE when the watch ends: "
+            "JSON when the stream is JSON lines, else text.",
+            show_default=False,
+        ),
+    ] = None,
     fail_on: FailOnOption = FailOn.warning,
     rules: RulesOption = None,
     select: SelectOption = None,
@@ -85,7 +98,10 @@ def watch(
         output_format is WatchFormat.auto and not sys.stdout.isatty()
     )
     source = str(follow) if follow is not None else path
+    language = lang.value if lang is not None else default_lang()
     try:
+        if output is not None:
+            check_output(output)
         report = run_watch(
             source,
             follow=follow is not None,
@@ -94,11 +110,15 @@ def watch(
             rule_dirs=rules,
             select=select,
             ignore=ignore,
-            lang=lang.value if lang is not None else default_lang(),
+            lang=language,
             config_files=config,
             color=color,
             width=width,
         )
-    except (InputError, RuleError, ConfigError) as exc:
+        if output is not None:
+            # the file gets the report the stream ends with, in the stream's kind
+            final = formatter("json" if jsonl else "text", color=False, width=width, lang=language)
+            write_report(final, report, output)
+    except (InputError, RuleError, ConfigError, OutputError) as exc:
         fail(str(exc))
     raise typer.Exit(exit_code(report, fail_on))
