@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -53,6 +54,43 @@ def test_rules_list_with_a_rule_dir(tmp_path: Path) -> None:
     code, out, _ = run("rules", "list", "--rules", str(tmp_path))
     assert code == 0
     assert any(line.startswith("my-rule ") for line in out.splitlines())
+
+
+def test_rules_list_as_json() -> None:
+    code, out, _ = run("rules", "list", "--format", "json")
+    assert code == 0
+    listed = json.loads(out)
+    assert [entry["id"] for entry in listed] == sorted(rule.id for rule in RULES)
+    by_id = {rule.id: rule for rule in RULES}
+    for entry in listed:
+        assert set(entry) == {"id", "cause", "severity", "confidence", "title", "file"}
+        rule = by_id[entry["id"]]
+        assert (entry["cause"], entry["severity"]) == (rule.cause.value, rule.severity.value)
+        assert entry["confidence"] == rule.confidence and entry["title"] == rule.title
+        assert Path(entry["file"]).is_file() and Path(entry["file"]).stem == rule.id
+
+
+def test_rules_list_as_json_with_a_rule_dir(tmp_path: Path) -> None:
+    path = rule_file(tmp_path, "my-rule", [(True, TIMEOUT), (False, BOOT)])
+    code, out, _ = run("rules", "list", "-f", "json", "--rules", str(tmp_path))
+    assert code == 0
+    mine = [entry for entry in json.loads(out) if entry["id"] == "my-rule"]
+    assert mine == [
+        {
+            "id": "my-rule",
+            "cause": "slow_request",
+            "severity": "warning",
+            "confidence": 0.5,
+            "title": "A timeout",
+            "file": str(path),
+        }
+    ]
+
+
+def test_rules_list_unknown_format_is_one_line() -> None:
+    code, out, err = run("rules", "list", "--format", "yaml")
+    assert code == 2 and out == ""
+    assert err == "diagnoser: error: invalid value 'yaml' for --format (choose from text, json)\n"
 
 
 def test_rules_test_passes_on_the_builtin_rules() -> None:

@@ -9,7 +9,9 @@ Errors are one line on stderr with exit 2, as for `analyze`.
 from __future__ import annotations
 
 import difflib
+import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from diagnoser.cli.app import fail
-from diagnoser.cli.usage import DiagnoserCommand, DiagnoserGroup
+from diagnoser.cli.usage import DiagnoserCommand, DiagnoserGroup, choices
 from diagnoser.report.safe import literal, printable
 from diagnoser.ruledocs import rule_page
 from diagnoser.rules import Fix, Rule, RuleError, load_rules
@@ -30,6 +32,7 @@ EXIT_FAILED = 1
 # `--help` shows these as they are; the tests parse each one.
 RULES_EXAMPLES = """
 diagnoser rules list
+diagnoser rules list --format json --rules my-rules/
 diagnoser rules test my-rules/
 """
 EXPLAIN_EXAMPLES = """
@@ -58,6 +61,11 @@ RuleDirs = Annotated[
 ]
 
 
+class ListFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 def _load(dirs: list[Path] | None) -> tuple[list[Rule], dict[str, Fix]]:
     try:
         return load_rules(dirs)
@@ -66,9 +74,35 @@ def _load(dirs: list[Path] | None) -> tuple[list[Rule], dict[str, Fix]]:
 
 
 @rules_app.command("list", cls=DiagnoserCommand)
-def list_rules(rules: RuleDirs = None) -> None:
+def list_rules(
+    rules: RuleDirs = None,
+    output_format: Annotated[
+        ListFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar=choices(ListFormat),
+            help="text: a table; json: a list of objects "
+            "(id, cause, severity, confidence, title, file).",
+        ),
+    ] = ListFormat.text,
+) -> None:
     """List every rule: id, cause, severity, confidence and title."""
     loaded, _ = _load(rules)
+    if output_format is ListFormat.json:
+        listed = [
+            {
+                "id": r.id,
+                "cause": r.cause.value,
+                "severity": r.severity.value,
+                "confidence": r.confidence,
+                "title": r.title,
+                "file": r.path,
+            }
+            for r in sorted(loaded, key=lambda r: r.id)
+        ]
+        typer.echo(json.dumps(listed, indent=2, ensure_ascii=False))
+        return
     header = ("id", "cause", "severity", "confidence", "title")
     rows = [
         (r.id, r.cause.value, r.severity.value, f"{r.confidence:.2f}", printable(r.title))
