@@ -176,10 +176,44 @@ def test_explain_unknown_rule_exits_2_with_one_line() -> None:
     code, out, err = run("explain", "nope")
     assert code == 2
     assert out == ""
-    assert len(err.splitlines()) == 1 and "no rule named 'nope'" in err
+    assert err == "diagnoser: error: no rule or cause named 'nope' (see 'diagnoser rules list')\n"
 
 
 def test_explain_suggests_close_matches() -> None:
     code, _, err = run("explain", "timeout-sigkil")
     assert code == 2
     assert "did you mean timeout-sigkill" in err
+
+
+def test_explain_suggests_close_causes_and_ids() -> None:
+    code, out, err = run("explain", "oom_kil")
+    assert code == 2 and out == ""
+    assert (
+        err
+        == "diagnoser: error: no rule or cause named 'oom_kil' (did you mean oom_kill, oom-kill?)\n"
+    )
+
+
+def test_explain_a_cause_lists_its_rules_one_line_each() -> None:
+    code, out, _ = run("explain", "oom_kill")
+    assert code == 0
+    expected = sorted((r for r in RULES if r.cause.value == "oom_kill"), key=lambda r: r.id)
+    lines = out.splitlines()
+    assert lines[0] == f"oom_kill: {len(expected)} rules"
+    assert [line.split()[0] for line in lines[1:]] == [rule.id for rule in expected]
+    for line, rule in zip(lines[1:], expected, strict=True):
+        assert line.split()[1:3] == [rule.severity.value, f"{rule.confidence:.2f}"]
+        assert line.endswith(rule.title)
+
+
+def test_explain_a_rule_id_wins_over_a_cause_of_the_same_words() -> None:
+    # `oom-kill` is a rule; `oom_kill` its cause
+    assert run("explain", "oom-kill")[1].startswith("# oom-kill: ")
+    assert run("explain", "oom_kill")[1].startswith("oom_kill: ")
+
+
+def test_explain_a_cause_of_a_rule_dir(tmp_path: Path) -> None:
+    rule_file(tmp_path, "my-rule", [(True, TIMEOUT), (False, BOOT)])
+    code, out, _ = run("explain", "slow_request", "--rules", str(tmp_path))
+    assert code == 0
+    assert any(line.split()[0] == "my-rule" for line in out.splitlines()[1:])

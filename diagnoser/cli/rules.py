@@ -1,4 +1,4 @@
-"""`diagnoser rules list`, `diagnoser rules test` and `diagnoser explain ID`.
+"""`diagnoser rules list`, `diagnoser rules test` and `diagnoser explain ID|CAUSE`.
 
 The rules' own commands: wiring only (`diagnoser.cli` mounts `rules_app` and
 `explain`). The examples are run by `diagnoser.ruletest`; the page `explain`
@@ -8,7 +8,6 @@ Errors are one line on stderr with exit 2, as for `analyze`.
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
 from enum import StrEnum
@@ -20,6 +19,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from diagnoser.cli import selection
 from diagnoser.cli.app import fail
 from diagnoser.cli.usage import DiagnoserCommand, DiagnoserGroup, choices
 from diagnoser.report.safe import literal, printable
@@ -37,6 +37,7 @@ diagnoser rules test my-rules/
 """
 EXPLAIN_EXAMPLES = """
 diagnoser explain timeout-sigkill
+diagnoser explain oom_kill
 diagnoser explain --rules my-rules/ my-rule
 """
 
@@ -174,20 +175,38 @@ def test_rules(
         raise typer.Exit(EXIT_FAILED)
 
 
+def _cause_lines(rules: list[Rule]) -> list[str]:
+    """One line a rule: id, severity, confidence and title, in columns."""
+    width = max(len(rule.id) for rule in rules)
+    return [
+        f"{rule.id.ljust(width)}  {rule.severity.value:<8}  {rule.confidence:.2f}  "
+        + printable(rule.title)
+        for rule in rules
+    ]
+
+
 def explain(
-    rule_id: Annotated[
-        str, typer.Argument(metavar="ID", help="A rule id, as `diagnoser rules list` shows.")
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="A rule id, or a cause to list its rules (`diagnoser rules list` shows both).",
+        ),
     ],
     rules: RuleDirs = None,
 ) -> None:
-    """Explain a rule: what it detects, why it matters, an example, and the fix."""
+    """Explain a rule: what it detects, why it matters, an example, and the fix; for a
+    cause, list its rules."""
     loaded, fixes = _load(rules)
-    by_id = {rule.id: rule for rule in loaded}
-    rule = by_id.get(rule_id)
+    rule = next((rule for rule in loaded if rule.id == name), None)
     if rule is None:
-        close = difflib.get_close_matches(rule_id, sorted(by_id), n=3)
-        hint = f"did you mean {', '.join(close)}?" if close else "see `diagnoser rules list`"
-        fail(f"no rule named {rule_id!r} ({hint})")
+        of_cause = selection.of_cause(name, loaded)
+        if not of_cause:
+            fail(str(selection.unknown(name, loaded)))
+        typer.echo(f"{name}: {len(of_cause)} rule{'s' if len(of_cause) > 1 else ''}")
+        for line in _cause_lines(of_cause):
+            typer.echo(f"  {line}")
+        return
     page = printable(rule_page(rule, loaded, fixes), keep_newlines=True)
     if not sys.stdout.isatty():
         typer.echo(page, nl=False)
