@@ -200,3 +200,48 @@ def test_shell_completion_is_offered() -> None:
     assert complete("diagnoser an") == ["analyze"]
     assert complete("diagnoser analyze --format ") == ["text", "json", "markdown"]
     assert complete("diagnoser rules ") == ["list", "test"]
+
+
+def finding_rules(*args: str) -> list[str]:
+    code, out, err = run("analyze", "-f", "json", *args, stdin=RUNBOOK_LINES)
+    assert code in (0, 1), err
+    return [finding["rule"] for finding in json.loads(out)["findings"]]
+
+
+def test_select_and_ignore_take_causes_as_well_as_ids() -> None:
+    assert finding_rules() == ["timeout-sigkill"]
+    assert finding_rules("--select", "timeout-sigkill") == ["timeout-sigkill"]
+    assert finding_rules("--select", "slow_request") == ["timeout-sigkill"]
+    assert finding_rules("--select", "oom_kill") == []
+    assert finding_rules("--ignore", "slow_request") == []
+    # the rule it supersedes fires in its place, and is of the same cause
+    assert finding_rules("--select", "slow_request", "--ignore", "timeout-sigkill") == [
+        "timeout-kill"
+    ]
+
+
+@pytest.mark.parametrize("command", ["analyze", "watch"])
+@pytest.mark.parametrize(
+    ("option", "name", "hint"),
+    [
+        ("--select", "oom_kil", "did you mean oom_kill, oom-kill?"),
+        (
+            "--ignore",
+            "timeout-sigkil",
+            "did you mean timeout-sigkill, timeout-kill, timeout-storm?",
+        ),
+        ("--select", "gremlins", "see 'diagnoser rules list'"),
+    ],
+)
+def test_an_unknown_rule_or_cause_is_one_line_with_a_hint(
+    command: str, option: str, name: str, hint: str
+) -> None:
+    code, out, err = run(command, "-", option, name, stdin=RUNBOOK_LINES)
+    assert code == 2 and out == ""
+    assert err == f"diagnoser: error: no rule or cause named {name!r} ({hint})\n"
+
+
+def test_rule_ids_and_causes_are_completed() -> None:
+    assert complete("diagnoser analyze --select oom") == ["oom-kill", "oom_kill"]
+    assert complete("diagnoser watch --ignore crash") == ["crash-loop", "crash_loop"]
+    assert complete("diagnoser explain timeout-sig") == ["timeout-sigkill"]

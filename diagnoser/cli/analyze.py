@@ -11,6 +11,7 @@ import typer
 
 from diagnoser import fixer
 from diagnoser.analysis import analyze_paths
+from diagnoser.cli import selection
 from diagnoser.cli.app import (
     ColorOption,
     ConfigOption,
@@ -46,7 +47,7 @@ EXAMPLES = """
 diagnoser analyze /var/log/gunicorn/error.log
 diagnoser analyze --format json --fail-on critical error.log.1.gz error.log
 diagnoser analyze --format markdown --output incident.md error.log
-render logs -r my-service -o json | diagnoser analyze
+render logs -r my-service -o json | diagnoser analyze --select oom_kill
 """
 
 
@@ -106,6 +107,7 @@ def analyze(
         check_readable(inputs)
         if output is not None:
             check_output(output)
+        select, ignore = selection.resolve(select, ignore, rules)
         language = lang.value if lang is not None else default_lang()
         with ReadProgress() as progress:
             report = analyze_paths(
@@ -117,7 +119,7 @@ def analyze(
                 config_files=config,
                 progress=progress.read,
             )
-    except (InputError, RuleError, ConfigError, OutputError) as exc:
+    except (InputError, RuleError, ConfigError, OutputError, selection.UnknownName) as exc:
         fail(str(exc))
     if diff or fix:
         try:

@@ -18,6 +18,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from diagnoser import __version__
+from diagnoser.cli import selection
 from diagnoser.cli.usage import DiagnoserGroup, choices, print_error
 from diagnoser.report.model import Report
 from diagnoser.vocabulary import Severity
@@ -120,8 +121,9 @@ SelectOption = Annotated[
     typer.Option(
         "--select",
         metavar="ID",
-        help="Run only these rule ids (repeatable).",
+        help="Run only this rule, or every rule of this cause (repeatable).",
         show_default=False,
+        autocompletion=selection.complete,
     ),
 ]
 
@@ -130,8 +132,9 @@ IgnoreOption = Annotated[
     typer.Option(
         "--ignore",
         metavar="ID",
-        help="Skip these rule ids (repeatable).",
+        help="Skip this rule, or every rule of this cause (repeatable).",
         show_default=False,
+        autocompletion=selection.complete,
     ),
 ]
 

@@ -191,6 +191,7 @@ def explain(
         typer.Argument(
             metavar="ID",
             help="A rule id, or a cause to list its rules (`diagnoser rules list` shows both).",
+            autocompletion=selection.complete,
         ),
     ],
     rules: RuleDirs = None,

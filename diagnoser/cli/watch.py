@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from diagnoser.cli import selection
 from diagnoser.cli.app import (
     ColorOption,
     ConfigOption,
@@ -102,6 +103,7 @@ def watch(
     try:
         if output is not None:
             check_output(output)
+        select, ignore = selection.resolve(select, ignore, rules)
         report = run_watch(
             source,
             follow=follow is not None,
@@ -119,6 +121,6 @@ def watch(
             # the file gets the report the stream ends with, in the stream's kind
             final = formatter("json" if jsonl else "text", color=False, width=width, lang=language)
             write_report(final, report, output)
-    except (InputError, RuleError, ConfigError, OutputError) as exc:
+    except (InputError, RuleError, ConfigError, OutputError, selection.UnknownName) as exc:
         fail(str(exc))
     raise typer.Exit(exit_code(report, fail_on))
