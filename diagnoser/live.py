@@ -19,6 +19,7 @@ from itertools import islice
 from diagnoser.analysis import Analysis
 from diagnoser.correlate import Worker
 from diagnoser.findings import build_findings
+from diagnoser.remedies import Remedies
 from diagnoser.report.model import FindingOut, FindingUpdate, LiveSnapshot, LiveWorker, Report
 from diagnoser.sources import Line, LineBlock
 from diagnoser.vocabulary import UpdateStatus
@@ -80,6 +81,7 @@ class LiveSession:
             extra_context=analysis.stats.context(),
             lang=analysis.lang,
             seen=analysis.seen,
+            remedies=Remedies(analysis.configuration, analysis.stats, analysis.lang),
             dropped=engine.dropped,
         )
 
