@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from diagnoser.engine import Occurrence
 from diagnoser.events import Event, Kind
+from diagnoser.i18n import ntr
 from diagnoser.report.model import Evidence, FindingOut, FixOut, WorkerId
 from diagnoser.rules import Fix, Rule, Where
 
@@ -214,9 +215,7 @@ def build_findings(
 
 
 def _times(count: int, lang: str) -> str:
-    if lang == "pt-BR":
-        return "uma vez" if count == 1 else f"{count} vezes"
-    return "once" if count == 1 else f"{count} times"
+    return ntr(lang, "once", "{n} times", count)
 
 
 def _fix_out(fix: Fix, ctx: dict[str, str], lang: str, remedies: Remedies | None) -> FixOut:

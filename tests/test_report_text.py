@@ -31,10 +31,10 @@ def test_registered_as_a_format() -> None:
 def test_english_labels() -> None:
     text = render(analyze_text(RUNBOOK_LINES))
     assert "diagnoser: 3 lines read: 3 recognized, 0 in tracebacks" in text
-    assert "1 worker lives" in text
+    assert "; 1 worker life\n" in text
     assert " CRITICAL " in text
     assert "slow_request  confidence 95%" in text
-    assert "Workers: 96   Occurrences: 1" in text
+    assert "Worker: 96   Occurrences: 1" in text
     assert "Evidence:" in text
     assert "Fix: Give slow requests more time" in text
     assert "  in gunicorn.conf.py" in text
@@ -45,7 +45,7 @@ def test_english_labels() -> None:
 def test_portuguese_labels() -> None:
     text = render(analyze_text(RUNBOOK_LINES), "pt-BR")
     assert "diagnoser: 3 linhas lidas: 3 reconhecidas, 0 em tracebacks" in text
-    assert "1 vidas de worker" in text
+    assert "; 1 vida de worker\n" in text
     assert " CRÍTICO " in text
     assert "confiança 95%" in text
     assert "Ocorrências: 1" in text
