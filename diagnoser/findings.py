@@ -12,6 +12,7 @@ from diagnoser.events import Event, Kind
 from diagnoser.i18n import ntr
 from diagnoser.report.model import Evidence, FindingOut, FixOut, WorkerId
 from diagnoser.rules import Fix, Rule, Where
+from diagnoser.runbook import runbook_section
 
 if TYPE_CHECKING:
     from diagnoser.remedies import Remedies
@@ -231,7 +232,7 @@ def _fix_out(fix: Fix, ctx: dict[str, str], lang: str, remedies: Remedies | None
         title=render(title, ctx),
         file=fix.file,
         snippet=snippet if remedy is None or remedy.status == "suggested" else "",
-        runbook_section=fix.runbook_section,
+        runbook_section=runbook_section(fix.runbook_section, lang),
         caveat=render(caveat, ctx),
         current=remedies.current(fix.setting) if remedies is not None and fix.setting else "",
         status=remedy.status if remedy is not None else "suggested",

@@ -31,6 +31,7 @@ def test_runbook_incident_reads_as_portuguese_throughout() -> None:
         "padrão do Gunicorn",
         "nenhum valor decorre deste log",
         "Linha do tempo",
+        "(runbook: 1. Configuração Otimizada do Gunicorn (gunicorn.conf.py))",
     ):
         assert portuguese in out, portuguese
     for english in (
@@ -42,6 +43,7 @@ def test_runbook_incident_reads_as_portuguese_throughout() -> None:
         "Gunicorn killed",
         "default)",
         "seconds a sync",
+        "Optimized Gunicorn configuration",
     ):
         assert english not in out, english
 

@@ -90,7 +90,7 @@ def test_runbook_post_mortem_sections() -> None:
     assert "**Evidence**" in text
     assert "**Fix:** Give slow requests more time" in text
     assert "in `gunicorn.conf.py`" in text
-    assert "(runbook: 1. Configuração Otimizada do Gunicorn (gunicorn.conf.py))" in text
+    assert "(runbook: 1. Optimized Gunicorn configuration (gunicorn.conf.py))" in text
     assert "**Caution:** A longer timeout only hides a slow endpoint" in text
     assert "## Timeline" not in text  # no timeline in the report, no chart
 

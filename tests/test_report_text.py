@@ -38,7 +38,7 @@ def test_english_labels() -> None:
     assert "Evidence:" in text
     assert "Fix: Give slow requests more time" in text
     assert "  in gunicorn.conf.py" in text
-    assert "(runbook: 1. Configuração Otimizada do Gunicorn" in text
+    assert "(runbook: 1. Optimized Gunicorn configuration (gunicorn.conf.py))" in text
     assert "Caution: A longer timeout" in text
 
 
