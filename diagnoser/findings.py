@@ -29,7 +29,7 @@ class _Summary:
     size: tuple[int, int]  # events and extra lines when made
     tracebacks: list[tuple[Event, object]]  # events with a traceback, and which one
     fields: dict[str, str]  # each field's first value
-    pids: list[str]  # workers' pids, first seen first
+    pids: list[str]  # pids of the workers that took part (the steps'), first seen first
     evidence: list[tuple[str, int, str]]  # (source, line, text), each once, in order
     keys: list[tuple[str, int]]  # (source, line) of the same
     workers: list[tuple[str, int]]
@@ -48,21 +48,14 @@ def _summary(occurrence: Occurrence) -> _Summary:
     ):
         return found
     fields: dict[str, str] = {}
-    pids: list[str] = []
     evidence: list[tuple[str, int, str]] = []
     seen: set[tuple[str, int]] = set()
-    workers: dict[tuple[str, int], None] = {}
     instances: set[str] = set()
     bare = False
     for event in occurrence.events:
         for name, value in event.fields.items():
             if name not in fields:
                 fields[name] = str(value)
-        if event.worker is not None:
-            pid = str(event.worker.pid)
-            if pid not in pids:
-                pids.append(pid)
-            workers.setdefault((event.worker.instance, event.worker.pid), None)
         if event.instance:
             instances.add(event.instance)
         else:
@@ -75,10 +68,10 @@ def _summary(occurrence: Occurrence) -> _Summary:
         size,
         [(e, e.traceback) for e in occurrence.events if e.traceback is not None],
         fields,
-        pids,
+        list(dict.fromkeys(str(pid) for _, pid in occurrence.workers)),
         evidence,
         [(source, number) for source, number, _ in evidence],
-        list(workers),
+        list(occurrence.workers),
         instances,
         bare,
         {id(e) for e in occurrence.events},

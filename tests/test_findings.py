@@ -158,3 +158,24 @@ def test_render_json_request_labels_name_the_slow_paths() -> None:
     report = analyze_text(entry(0, "/reports/export", 28557) + entry(1, "/", 16))
     slow = next(f for f in report.findings if f.rule == "slow-requests")
     assert "Slowest paths: /reports/export (28557 ms), / (16 ms)" in slow.explanation
+
+
+def test_workers_are_those_of_the_matched_events_not_the_evidence() -> None:
+    # The replacement worker that booted and shut down within the rule's span is in
+    # the evidence of the instance-wide rule, but the query held only the first.
+    log = "\n".join(
+        [
+            "[2026-11-28 12:41:58 +0000] [6325] [INFO] Booting worker with pid: 6325",
+            "[2026-11-28 12:42:00 +0000] [6324] [CRITICAL] WORKER TIMEOUT (pid:6325)",
+            "(1.943) SELECT sleep(6.0); args=[6.0]; alias=default",
+            "[2026-11-28 12:42:00 +0000] [6325] [INFO] Worker exiting (pid: 6325)",
+            "[2026-11-28 12:42:00 +0000] [6327] [INFO] Booting worker with pid: 6327",
+            "[2026-11-28 12:42:01 +0000] [6327] [INFO] Worker exiting (pid: 6327)",
+        ]
+    )
+    report = analyze_text(log)
+    finding = next(f for f in report.findings if f.rule == "slow-query-timeout")
+    assert [w.pid for w in finding.workers] == [6325]
+    assert "6327" not in finding.title
+    # its exit is still shown, as evidence
+    assert any("pid: 6327" in e.text for e in finding.evidence)
