@@ -311,7 +311,7 @@ class Analysis:
             lang=self.lang,
             seen=self.seen,
             remedies=Remedies(self.configuration, self.stats, self.lang),
-            dropped=self.engine.dropped,
+            past_bound=self.engine.past_bound,
         )
         workers = [
             WorkerOut(

@@ -17,6 +17,7 @@ import numpy as np
 from diagnoser.bulk import BulkLine, BulkRun, bulk_group, counts_every_line
 from diagnoser.correlate import Correlator
 from diagnoser.events import Event, Kind
+from diagnoser.incidents import PastBound
 from diagnoser.matching import Matcher, inside, matcher, matches, ordered, within
 from diagnoser.rules import Absent, Rule, Step
 from diagnoser.vocabulary import MatchType
@@ -67,9 +68,10 @@ class Engine:
         self.correlator = correlator
         self.occurrences: list[Occurrence] = []
         # Occurrences kept per rule are bounded (the first ones carry the evidence);
-        # the rest are only counted, so a run of days stays within memory.
+        # the rest are only counted (`past_bound`), so a run of days stays within memory.
         self.kept: dict[str, int] = {}
         self.dropped: dict[str, int] = {}
+        self.past_bound: dict[str, PastBound] = {}
         # Sequences that reached `provisional_after` but not their end (live mode).
         self.pending: dict[int, Occurrence] = {}
         self._by_kind: dict[Kind, list[Rule]] = {}
@@ -143,6 +145,10 @@ class Engine:
         rule_id = occurrence.rule.id
         if self.kept.get(rule_id, 0) >= MAX_OCCURRENCES_PER_RULE:
             self.dropped[rule_id] = self.dropped.get(rule_id, 0) + 1
+            past = self.past_bound.get(rule_id)
+            if past is None:
+                past = self.past_bound[rule_id] = PastBound(occurrence.rule)
+            past.add(occurrence, self._now)
             return
         self.kept[rule_id] = self.kept.get(rule_id, 0) + 1
         self._rule_events[rule_id] = self._rule_events.get(rule_id, 0) + len(occurrence.events)

@@ -21,7 +21,6 @@ import locale
 import os
 from functools import cache
 from pathlib import Path
-from typing import Protocol
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -70,70 +69,16 @@ def ntr(lang: str, singular: str, plural: str, n: int, /, **values: object) -> s
     return text.format(n=n, **values)
 
 
+def plural_index(lang: str, n: int) -> int:
+    """Which form of a message fits the number `n` in `lang`: 0 the singular."""
+    rule = getattr(translations(lang), "plural", None)
+    return int(rule(n)) if rule is not None else int(n != 1)
+
+
 def ptr(lang: str, context: str, message: str, /, **values: object) -> str:
     """`message` in `lang` where its English alone is ambiguous (`context` tells which)."""
     text = translations(lang).pgettext(context, message)
     return text.format(**values) if values else text
-
-
-class LineCounts(Protocol):
-    """What a summary of the lines read needs (the report's `LinesOut`)."""
-
-    read: int
-    recognized: int
-    traceback: int
-    app: int
-    unrecognized: int
-    blank: int
-    wrapper: int
-
-
-def lines_summary(lines: LineCounts, workers: int, lang: str) -> str:
-    """`N lines read: …; N worker lives`, from a report's line counts."""
-    parts = [
-        ntr(lang, "{n} recognized", "{n} recognized", lines.recognized),
-        tr(lang, "{n} in tracebacks", n=lines.traceback),
-        ntr(lang, "{n} app message", "{n} app messages", lines.app),
-        ntr(lang, "{n} unrecognized", "{n} unrecognized", lines.unrecognized),
-        tr(lang, "{n} blank", n=lines.blank),
-    ]
-    if lines.wrapper:
-        parts.append(tr(lang, "{n} JSON structure", n=lines.wrapper))
-    return tr(
-        lang,
-        "{read}: {parts}; {workers}",
-        read=ntr(lang, "{n} line read", "{n} lines read", lines.read),
-        parts=", ".join(parts),
-        workers=ntr(lang, "{n} worker life", "{n} worker lives", workers),
-    )
-
-
-# Words the text and markdown reports share.
-NO_FINDINGS = N_("No worker timeouts, kills or boot failures found.")
-UNSETTLED = N_("outcome not in the log")
-TIMELINE = N_("Timeline (events per minute)")
-
-
-def evidence_more(n: int, lang: str) -> str:
-    """What is said of the evidence lines left out for length."""
-    return ntr(
-        lang,
-        "… {n} more evidence line in --format json",
-        "… {n} more evidence lines in --format json",
-        n,
-    )
-
-
-SEVERITY_LABELS = {
-    "critical": N_("CRITICAL"),
-    "warning": N_("WARNING"),
-    "info": N_("INFO"),
-}
-
-
-def severity_label(severity: str, lang: str) -> str:
-    """A severity as the reports show it."""
-    return tr(lang, SEVERITY_LABELS.get(severity, severity))
 
 
 def default_lang() -> str:

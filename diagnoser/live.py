@@ -80,7 +80,7 @@ class LiveSession:
             extra_context=analysis.stats.context(),
             lang=analysis.lang,
             seen=analysis.seen,
-            dropped=engine.dropped,
+            past_bound=engine.past_bound,
         )
 
     def _diff(self, findings: list[FindingOut], line: int, source: str) -> list[FindingUpdate]:

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from diagnoser.i18n import CATALOGUES, catalogue_path, lines_summary, ntr, ptr, tr
+from diagnoser.i18n import CATALOGUES, catalogue_path, ntr, ptr, tr
 from diagnoser.report.model import LinesOut
+from diagnoser.report.words import lines_summary
 
 PACKAGE = Path(__file__).resolve().parent.parent / "diagnoser"
 # argument positions of the message (and plural, or context then message) in each call

@@ -11,19 +11,18 @@ from __future__ import annotations
 import re
 from typing import IO
 
-from diagnoser.i18n import (
+from diagnoser.i18n import ntr, ptr, tr
+from diagnoser.report.model import FindingOut, FixOut, Report
+from diagnoser.report.safe import printable
+from diagnoser.report.words import (
     NO_FINDINGS,
     TIMELINE,
     UNSETTLED,
     evidence_more,
     lines_summary,
-    ntr,
-    ptr,
+    place_phrase,
     severity_label,
-    tr,
 )
-from diagnoser.report.model import FindingOut, FixOut, Report
-from diagnoser.report.safe import printable
 from diagnoser.timeline import chart_lines
 
 LANGUAGE = {".py": "python", ".yaml": "yaml", ".yml": "yaml", ".sh": "bash", ".toml": "toml"}
@@ -198,11 +197,19 @@ def _finding(index: int, finding: FindingOut, lang: str) -> str:
         meta.append(f"*({escape(tr(lang, UNSETTLED))})*")
     parts.append(" · ".join(meta) + "\n")
     parts.append(paragraph(finding.explanation) + "\n")
+    counts = f"{tr(lang, 'Occurrences')}: {finding.occurrences}\n"
     if finding.workers:
         pids = ", ".join(str(w.pid) for w in finding.workers)
+        counts = f"{ntr(lang, 'Worker', 'Workers', len(finding.workers))}: {pids} · {counts}"
+    parts.append(counts)
+    if finding.places:
+        parts.append(f"**{escape(tr(lang, 'Where'))}**\n")
+        total = finding.occurrences
         parts.append(
-            f"{ntr(lang, 'Worker', 'Workers', len(finding.workers))}: {pids} · "
-            f"{tr(lang, 'Occurrences')}: {finding.occurrences}\n"
+            "".join(
+                f"- {place_phrase(place, total, lang, first=i == 0, code=code_span)}\n"
+                for i, place in enumerate(finding.places)
+            )
         )
     parts.append(f"**{escape(tr(lang, 'Evidence'))}**\n")
     wheres = [f"{e.path}:{e.line}" if e.path else str(e.line) for e in finding.evidence]

@@ -28,6 +28,18 @@ class WorkerId(_Model):
     pid: int
 
 
+class PlaceOut(_Model):
+    """Where some of a finding's occurrences happened."""
+
+    path: str = Field(default="", description="the request's path, without its query")
+    frame: str = Field(
+        default="",
+        description="the code the worker was stuck in: the abort traceback's app frame "
+        "(else its stuck frame), as `file:line in function`",
+    )
+    occurrences: int = Field(ge=1, description="how many of the occurrences happened there")
+
+
 class FixOut(_Model):
     id: str
     title: str
@@ -58,8 +70,18 @@ class FindingOut(_Model):
         description="false when the deciding outcome was not in the log (e.g. a WORKER "
         "TIMEOUT whose kill or exit never got logged)",
     )
-    occurrences: int = Field(ge=1, description="how many times the rule fired")
-    workers: list[WorkerId]
+    occurrences: int = Field(
+        ge=1, description="how many times the rule fired, including those past the kept bound"
+    )
+    workers: list[WorkerId] = Field(
+        description="the distinct workers of its matched events (not of the evidence around "
+        "them), over every occurrence"
+    )
+    places: list[PlaceOut] = Field(
+        default_factory=list,
+        description="where its occurrences happened (request path and stuck frame), most "
+        "frequent first, at most 5; empty when the log names neither",
+    )
     evidence: list[Evidence]
     evidence_omitted: int = Field(default=0, description="evidence lines left out for length")
     fix: FixOut | None = None

@@ -14,19 +14,18 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from diagnoser.i18n import (
+from diagnoser.i18n import ntr, ptr, tr
+from diagnoser.report.model import FindingOut, FixOut, Report, TimelineOut
+from diagnoser.report.safe import literal, printable
+from diagnoser.report.words import (
     NO_FINDINGS,
     TIMELINE,
     UNSETTLED,
     evidence_more,
     lines_summary,
-    ntr,
-    ptr,
+    place_phrase,
     severity_label,
-    tr,
 )
-from diagnoser.report.model import FindingOut, FixOut, Report, TimelineOut
-from diagnoser.report.safe import literal, printable
 from diagnoser.timeline import chart_lines, chart_width
 
 SEVERITY_STYLE = {
@@ -35,6 +34,7 @@ SEVERITY_STYLE = {
     "info": "bold white on blue",
 }
 BORDER = {"critical": "red", "warning": "yellow", "info": "blue"}
+SHOWN_WORKERS = 20  # pids listed before "(+N)"
 LEXER = {".py": "python", ".yaml": "yaml", ".yml": "yaml", ".sh": "bash"}
 
 
@@ -113,16 +113,19 @@ def _finding(index: int, finding: FindingOut, lang: str) -> Panel:
     parts.append(heading)
     parts.append(literal(finding.title, "bold"))
     parts.append(literal(finding.explanation))
+    counts = f"{tr(lang, 'Occurrences')}: {finding.occurrences}"
     if finding.workers:
-        pids = ", ".join(str(w.pid) for w in finding.workers[:20])
-        more = f" (+{len(finding.workers) - 20})" if len(finding.workers) > 20 else ""
-        parts.append(
-            literal(
-                f"{ntr(lang, 'Worker', 'Workers', len(finding.workers))}: {pids}{more}   "
-                f"{tr(lang, 'Occurrences')}: {finding.occurrences}",
-                "dim",
-            )
+        pids = ", ".join(str(w.pid) for w in finding.workers[:SHOWN_WORKERS])
+        more = len(finding.workers) - SHOWN_WORKERS
+        label = ntr(lang, "Worker", "Workers", len(finding.workers))
+        counts = f"{label}: {pids}{f' (+{more})' if more > 0 else ''}   {counts}"
+    parts.append(literal(counts, "dim"))
+    if finding.places:
+        places = "; ".join(
+            place_phrase(place, finding.occurrences, lang, first=index == 0)
+            for index, place in enumerate(finding.places)
         )
+        parts.append(Text.assemble((f"{tr(lang, 'Where')}: ", "bold"), literal(places)))
     for key, items, style in (
         (tr(lang, "For"), finding.for_, "green"),
         (tr(lang, "Against"), finding.against, "yellow"),
