@@ -133,8 +133,8 @@ def render(template: str, ctx: dict[str, str], lang: str = "en") -> str:
 
     def fill(m: re.Match[str]) -> str:
         value = ctx.get(m.group(1))
-        if m.group(3) is not None:  # a choice of forms
-            if value is None or not value.isdigit():
+        if m.group(3) is not None:  # a choice of forms; none counted speaks of one
+            if value is None or not value.isdigit() or int(value) == 0:
                 return m.group(3)
             return m.group(3) if plural_index(lang, int(value)) == 0 else m.group(4)
         if value is not None:
@@ -142,6 +142,15 @@ def render(template: str, ctx: dict[str, str], lang: str = "en") -> str:
         return m.group(2) if m.group(2) is not None else m.group(0)
 
     return _PLACEHOLDER.sub(fill, template)
+
+
+_CHOICE = re.compile(r"\{\w+\?([^{}|]*)\|[^{}]*\}")
+
+
+def one_form(template: str) -> str:
+    """`template` as it reads of one: `{name?one|other}` choices take their first form,
+    other placeholders stay (a rule's title as its documentation shows it)."""
+    return _CHOICE.sub(lambda m: m.group(1), template)
 
 
 def _evidence(occurrences: list[Occurrence], multiple_inputs: bool) -> tuple[list[Evidence], int]:

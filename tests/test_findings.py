@@ -179,3 +179,31 @@ def test_workers_are_those_of_the_matched_events_not_the_evidence() -> None:
     assert "6327" not in finding.title
     # its exit is still shown, as evidence
     assert any("pid: 6327" in e.text for e in finding.evidence)
+
+
+def test_placeholders_choose_the_form_that_fits_the_number() -> None:
+    from diagnoser.findings import one_form, render
+
+    template = "{n?Worker|Workers} {pids} {n?was|were} aborted"
+    assert render(template, {"n": "1", "pids": "96"}) == "Worker 96 was aborted"
+    assert render(template, {"n": "2", "pids": "96, 97"}) == "Workers 96, 97 were aborted"
+    assert render("{n?a|b}", {"n": "0"}) == "a"  # no worker named: one unknown worker
+    assert render("{n?um|vários}", {"n": "1"}, "pt-BR") == "um"
+    assert render("{n?um|vários}", {"n": "2"}, "pt-BR") == "vários"
+    assert render("{n?a|b}", {}) == "a" and render("{missing}", {}) == "{missing}"
+    assert one_form(template) == "Worker {pids} was aborted"
+
+
+def test_titles_agree_with_how_many_workers_they_name() -> None:
+    lines = RUNBOOK_LINES.splitlines()
+    one = analyze_text(RUNBOOK_LINES)
+    assert one.findings[0].title == (
+        "Gunicorn killed worker 96 for running past its timeout; the SIGKILL was not out of memory"
+    )
+    two = "\n".join([*lines, *(line.replace("96", "97") for line in lines)])
+    many = analyze_text(two)
+    assert many.findings[0].title == (
+        "Gunicorn killed workers 96, 97 for running past its timeout; "
+        "the SIGKILLs were not out of memory"
+    )
+    assert "Seen 2 times." in many.findings[0].explanation

@@ -64,7 +64,7 @@ def test_every_rule_fix_and_label_has_portuguese() -> None:
 def test_placeholders_match_between_languages() -> None:
     import re
 
-    names = re.compile(r"\{(\w+)(?:\|[^{}]*)?\}")
+    names = re.compile(r"\{(\w+)(?:\|[^{}]*|\?[^{}|]*\|[^{}]*)?\}")
     rules, _ = load_rules()
     for rule in rules:
         words = rule.i18n["pt-BR"]
