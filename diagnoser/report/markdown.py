@@ -149,7 +149,30 @@ def _summary(report: Report, lang: str) -> str:
         servers.append(f"- {code_span(name)}: {', '.join(bits)}\n")
     if servers:
         text += "\n" + "".join(servers)
+    if report.latency:
+        text += "\n" + _latency_table(report, lang)
     return text
+
+
+def _latency_table(report: Report, lang: str) -> str:
+    """Request durations per instance: one row each, in ms."""
+    columns = [tr(lang, "Instance"), tr(lang, "Requests"), "p50", "p95", "p99", tr(lang, "Slowest")]
+    rows = [
+        f"**{escape(tr(lang, 'Request latency (ms)'))}**\n",
+        "| " + " | ".join(columns) + " |",
+        "|---|" + "---:|" * (len(columns) - 1),
+    ]
+    for name, latency in report.latency.items():
+        cells = [
+            code_span(name, in_table=True),
+            str(latency.requests),
+            str(latency.p50_ms),
+            str(latency.p95_ms),
+            str(latency.p99_ms),
+            str(latency.max_ms),
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
 
 
 def _findings_table(findings: list[FindingOut], lang: str) -> str:

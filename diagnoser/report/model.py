@@ -131,6 +131,16 @@ class GunicornOut(_Model):
     starts: int = 0
 
 
+class LatencyOut(_Model):
+    """How long requests took on one instance, from its router, proxy or access lines."""
+
+    requests: int = Field(ge=1, description="requests with a duration")
+    p50_ms: int = Field(description="median duration, ms")
+    p95_ms: int
+    p99_ms: int
+    max_ms: int = Field(description="the slowest request, ms")
+
+
 class SettingOut(_Model):
     value: str
     source: str
@@ -152,6 +162,11 @@ class Report(_Model):
     lines: LinesOut
     gunicorn: dict[str, GunicornOut] = Field(
         default_factory=dict, description="per instance: what the log says of the server"
+    )
+    latency: dict[str, LatencyOut] = Field(
+        default_factory=dict,
+        description="per instance (or input, when lines name no instance): request "
+        "durations' percentiles, when the log times requests",
     )
     findings: list[FindingOut] = Field(description="most likely cause first")
     workers: list[WorkerOut]

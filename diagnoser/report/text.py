@@ -22,6 +22,7 @@ from diagnoser.report.words import (
     TIMELINE,
     UNSETTLED,
     evidence_more,
+    latency_phrase,
     lines_summary,
     place_phrase,
     severity_label,
@@ -74,6 +75,8 @@ class TextFormatter:
             if server.starts > 1:
                 bits.append(ntr(lang, "started {n} time", "started {n} times", server.starts))
             console.print(literal(f"{name}: " + ", ".join(bits), "dim"))
+        for name, latency in report.latency.items():
+            console.print(literal(f"{name}: {latency_phrase(latency, lang)}", "dim"))
         if not report.findings:
             console.print()
             console.print(Text(tr(lang, NO_FINDINGS), style="green"))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from diagnoser.i18n import N_, ntr, ptr, tr
-from diagnoser.report.model import PlaceOut
+from diagnoser.report.model import LatencyOut, PlaceOut
 
 
 class LineCounts(Protocol):
@@ -115,3 +115,17 @@ def short_frame(frame: str) -> str:
         return frame
     tail = "/".join(file.replace("\\", "/").split("/")[-2:])
     return f"{tail}:{line} {function}".rstrip()
+
+
+def latency_phrase(latency: LatencyOut, lang: str) -> str:
+    """`449945 requests timed: p50 79 ms, p95 377 ms, p99 1874 ms, slowest 30850 ms`."""
+    return ntr(
+        lang,
+        "{n} request timed: p50 {p50} ms, p95 {p95} ms, p99 {p99} ms, slowest {slowest} ms",
+        "{n} requests timed: p50 {p50} ms, p95 {p95} ms, p99 {p99} ms, slowest {slowest} ms",
+        latency.requests,
+        p50=latency.p50_ms,
+        p95=latency.p95_ms,
+        p99=latency.p99_ms,
+        slowest=latency.max_ms,
+    )
