@@ -23,6 +23,7 @@ from diagnoser.incidents import (
 from diagnoser.report.model import Evidence, FindingOut, FixOut, PlaceOut, WorkerId
 from diagnoser.rules import Fix, Rule, Where
 from diagnoser.runbook import runbook_section
+from diagnoser.timestamps import log_time
 
 if TYPE_CHECKING:
     from diagnoser.remedies import Remedies
@@ -43,7 +44,7 @@ class _Summary:
     tracebacks: list[tuple[Event, object]]  # events with a traceback, and which one
     fields: dict[str, str]  # each field's first value
     pids: list[str]  # pids of the workers that took part (the steps'), first seen first
-    evidence: list[tuple[str, int, str]]  # (source, line, text), each once, in order
+    evidence: list[tuple[str, int, str, Event]]  # (source, line, text, its event), in order
     keys: list[tuple[str, int]]  # (source, line) of the same
     workers: list[tuple[str, int]]
     instances: set[str]
@@ -61,7 +62,7 @@ def _summary(occurrence: Occurrence) -> _Summary:
     ):
         return found
     fields: dict[str, str] = {}
-    evidence: list[tuple[str, int, str]] = []
+    evidence: list[tuple[str, int, str, Event]] = []
     seen: set[tuple[str, int]] = set()
     instances: set[str] = set()
     bare = False
@@ -76,14 +77,14 @@ def _summary(occurrence: Occurrence) -> _Summary:
         for number, text in event.evidence_lines():
             if (event.source, number) not in seen:
                 seen.add((event.source, number))
-                evidence.append((event.source, number, text))
+                evidence.append((event.source, number, text, event))
     summary = _Summary(
         size,
         [(e, e.traceback) for e in occurrence.events if e.traceback is not None],
         fields,
         list(dict.fromkeys(str(pid) for _, pid in occurrence.workers)),
         evidence,
-        [(source, number) for source, number, _ in evidence],
+        [(source, number) for source, number, _, _ in evidence],
         list(occurrence.workers),
         instances,
         bare,
@@ -165,14 +166,17 @@ def _evidence(occurrences: list[Occurrence], multiple_inputs: bool) -> tuple[lis
             seen.update(_summary(occurrence).keys)
             omitted += len(seen) - before
             continue
-        for source, number, text in items:
+        for source, number, text, event in items:
             if (source, number) in seen:
                 continue
             seen.add((source, number))
             if len(lines) >= MAX_EVIDENCE:
                 omitted += 1
                 continue
-            lines.append(Evidence(line=number, text=text, path=source if multiple_inputs else None))
+            path = source if multiple_inputs else None
+            # a traceback's lines were written with its header line, at its time
+            time = None if event.ts is None else log_time(event.ts, event.text)
+            lines.append(Evidence(line=number, text=text, path=path, time=time))
     return lines, omitted
 
 

@@ -207,3 +207,37 @@ def test_titles_agree_with_how_many_workers_they_name() -> None:
         "the SIGKILLs were not out of memory"
     )
     assert "Seen 2 times." in many.findings[0].explanation
+
+
+def test_evidence_lines_carry_their_time() -> None:
+    report = analyze_text(RUNBOOK_LINES)
+    assert [e.time for e in report.findings[0].evidence] == [
+        "2025-07-30T11:10:08-03:00",
+        "2025-07-30T11:10:09-03:00",
+        "2025-07-30T11:10:10-03:00",
+    ]
+
+
+def test_a_tracebacks_lines_take_its_time_and_untimed_lines_none() -> None:
+    log = "\n".join(
+        [
+            "[2025-07-30 11:10:08 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:7)",
+            "[2025-07-30 11:10:08 +0000] [7] [ERROR] Error handling request /reports/export",
+            "Traceback (most recent call last):",
+            '  File "/app/reports/views.py", line 27, in export',
+            "    time.sleep(60)",
+            '  File "/usr/local/lib/python3.11/site-packages/gunicorn/workers/base.py", line 204, in handle_abort',
+            "    sys.exit(1)",
+            "SystemExit: 1",
+            "[2025-07-30 11:10:09 +0000] [7] [INFO] Worker exiting (pid: 7)",
+        ]
+    )
+    finding = analyze_text(log).findings[0]
+    times = {e.line: e.time for e in finding.evidence}
+    assert times[2] == times[4] == times[8] == "2025-07-30T11:10:08Z"
+    assert times[9] == "2025-07-30T11:10:09Z"
+    untimed = analyze_text(
+        "[CRITICAL] WORKER TIMEOUT (pid:7)\n"
+        "[ERROR] Worker (pid:7) was sent SIGKILL! Perhaps out of memory?"
+    )
+    assert [e.time for e in untimed.findings[0].evidence] == [None, None]

@@ -111,6 +111,12 @@ def test_evidence_and_fix_in_fenced_blocks() -> None:
     evidence, fix = blocks[0], blocks[1]
     assert evidence.info == "text"
     assert evidence.content.splitlines() == [
+        f"{e.line}  {e.time}  {e.text}" for e in report.findings[0].evidence
+    ]
+    # without times, no column for them
+    for item in report.findings[0].evidence:
+        item.time = None
+    assert fences(render(report))[0].content.splitlines() == [
         f"{e.line}  {e.text}" for e in report.findings[0].evidence
     ]
     # the timeout fix has no value to give (no duration in three lines): the first

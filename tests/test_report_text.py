@@ -144,3 +144,13 @@ def test_log_text_is_printed_literally() -> None:
         assert "\x1b[6n" not in text and "\u202e" not in text
         assert "\\x1b[2J\\x1b]0;pwned\\x07 \\u202e" in text
         assert "\\x1b[6n" in text
+
+
+def test_evidence_shows_each_time_once_where_it_changes() -> None:
+    report = analyze_text(RUNBOOK_LINES)
+    report.findings[0].evidence[1].time = report.findings[0].evidence[0].time
+    lines = [line for line in render(report).splitlines() if "pid:96" in line or "pid: 96" in line]
+    assert "│ 1 2025-07-30T11:10:08-03:00 [2025-07-30 11:10:08 -0300]" in lines[0]
+    # the same time as the line above is left blank
+    assert "│ 2                           [2025-07-30 11:10:09 -0300]" in lines[1]
+    assert "│ 3 2025-07-30T11:10:10-03:00 [2025-07-30 11:10:10 -0300]" in lines[2]

@@ -19,6 +19,7 @@ from diagnoser.report.words import (
     TIMELINE,
     UNSETTLED,
     evidence_more,
+    evidence_times,
     lines_summary,
     place_phrase,
     severity_label,
@@ -236,17 +237,23 @@ def _finding(index: int, finding: FindingOut, lang: str) -> str:
         )
     parts.append(f"**{escape(tr(lang, 'Evidence'))}**\n")
     wheres = [f"{e.path}:{e.line}" if e.path else str(e.line) for e in finding.evidence]
+    times = evidence_times(finding.evidence)
     pad = max((len(where) for where in wheres), default=0)
-    evidence = "\n".join(
-        f"{printable(where):>{pad}}  {printable(item.text)}"
-        for where, item in zip(wheres, finding.evidence, strict=True)
-    )
+    width = max((len(time) for time in times), default=0)
+    rows = []
+    for where, time, item in zip(wheres, times, finding.evidence, strict=True):
+        columns = [f"{printable(where):>{pad}}"]
+        if width:  # a column of times only when some line has one
+            columns.append(f"{time:<{width}}")
+        columns.append(printable(item.text))
+        rows.append("  ".join(columns))
+    evidence = "\n".join(rows)
     parts.append(code_block(evidence))
     if finding.evidence_omitted:
         parts.append(f"*{escape(evidence_more(finding.evidence_omitted, lang))}*\n")
     for key, items in ((tr(lang, "For"), finding.for_), (tr(lang, "Against"), finding.against)):
-        for item in items:
-            parts.append(f"- **{escape(key)}:** {escape(item)}\n")
+        for said in items:
+            parts.append(f"- **{escape(key)}:** {escape(said)}\n")
     if finding.fix is not None:
         parts.append(_fix(finding.fix, lang))
     for extra in finding.also:

@@ -21,6 +21,12 @@ class Evidence(_Model):
     line: int = Field(description="1-based line number in its input")
     text: str = Field(description="the line exactly as read (untrusted text)")
     path: str | None = Field(default=None, description="the input, when several were read")
+    time: str | None = Field(
+        default=None,
+        description="when it was logged, ISO 8601 in the log's own time: with the offset "
+        "its stamp gives (none for a stamp without one), UTC (Z) for a time from a "
+        "wrapper's epoch; a traceback's lines take its header's time. Absent when unknown",
+    )
 
 
 class WorkerId(_Model):

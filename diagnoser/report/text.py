@@ -22,6 +22,7 @@ from diagnoser.report.words import (
     TIMELINE,
     UNSETTLED,
     evidence_more,
+    evidence_times,
     latency_phrase,
     lines_summary,
     place_phrase,
@@ -138,10 +139,11 @@ def _finding(index: int, finding: FindingOut, lang: str) -> Panel:
     parts.append(Text(tr(lang, "Evidence") + ":", style="bold"))
     table = Table.grid(padding=(0, 1))
     table.add_column(justify="right", style="cyan", no_wrap=True)
+    table.add_column(style="dim", no_wrap=True)
     table.add_column(overflow="fold")
-    for item in finding.evidence:
+    for item, time in zip(finding.evidence, evidence_times(finding.evidence), strict=True):
         where = f"{item.path}:{item.line}" if item.path else str(item.line)
-        table.add_row(literal(where), literal(item.text))
+        table.add_row(literal(where), literal(time), literal(item.text))
     parts.append(table)
     if finding.evidence_omitted:
         parts.append(Text(evidence_more(finding.evidence_omitted, lang), style="dim"))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from diagnoser.i18n import N_, ntr, ptr, tr
-from diagnoser.report.model import LatencyOut, PlaceOut
+from diagnoser.report.model import Evidence, LatencyOut, PlaceOut
 
 
 class LineCounts(Protocol):
@@ -129,3 +129,14 @@ def latency_phrase(latency: LatencyOut, lang: str) -> str:
         p99=latency.p99_ms,
         slowest=latency.max_ms,
     )
+
+
+def evidence_times(evidence: list[Evidence]) -> list[str]:
+    """Each evidence line's time, left blank where it is the line above's (a
+    traceback's lines, a second's burst) or unknown, so that changes stand out."""
+    shown: list[str] = []
+    before: str | None = None
+    for item in evidence:
+        shown.append(item.time if item.time and item.time != before else "")
+        before = item.time
+    return shown
