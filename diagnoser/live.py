@@ -131,6 +131,7 @@ class LiveSession:
             evicted=correlator.evicted,
             workers=workers,
             updates=list(reversed(self.recent)),
+            lang=analysis.lang,
         )
 
     @property

@@ -218,3 +218,4 @@ class LiveSnapshot(_Model):
     evicted: int = Field(description="old workers evicted from memory")
     workers: list[LiveWorker] = Field(description="most recently active first")
     updates: list[FindingUpdate] = Field(description="latest finding updates, newest first")
+    lang: str = "en"
