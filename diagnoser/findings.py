@@ -31,8 +31,10 @@ if TYPE_CHECKING:
 MAX_EVIDENCE = 40
 MAX_PLACES = 5  # places named in a finding, most frequent first
 TITLE_PIDS = 10  # pids a title lists before "and N more"
-# `{name}`, `{name|default}`, and `{name?one|other}`: the form that fits the number
-_PLACEHOLDER = re.compile(r"\{(\w+)(?:\|([^{}]*)|\?([^{}|]*)\|([^{}]*))?\}")
+# `{name}`, `{name|default}`, and `{name?one|other}`: the form that fits the number,
+# whose forms may hold plain `{name}` placeholders
+_FORM = r"(?:[^{}|]|\{\w+\})*"
+_PLACEHOLDER = re.compile(rf"\{{(\w+)(?:\|([^{{}}]*)|\?({_FORM})\|({_FORM}))?\}}")
 
 
 @dataclass(slots=True)
@@ -135,9 +137,9 @@ def render(template: str, ctx: dict[str, str], lang: str = "en") -> str:
     def fill(m: re.Match[str]) -> str:
         value = ctx.get(m.group(1))
         if m.group(3) is not None:  # a choice of forms; none counted speaks of one
-            if value is None or not value.isdigit() or int(value) == 0:
-                return m.group(3)
-            return m.group(3) if plural_index(lang, int(value)) == 0 else m.group(4)
+            count = int(value) if value is not None and value.isdigit() else 0
+            form = m.group(3) if count == 0 or plural_index(lang, count) == 0 else m.group(4)
+            return render(form, ctx, lang)
         if value is not None:
             return value
         return m.group(2) if m.group(2) is not None else m.group(0)
@@ -145,7 +147,7 @@ def render(template: str, ctx: dict[str, str], lang: str = "en") -> str:
     return _PLACEHOLDER.sub(fill, template)
 
 
-_CHOICE = re.compile(r"\{\w+\?([^{}|]*)\|[^{}]*\}")
+_CHOICE = re.compile(rf"\{{\w+\?({_FORM})\|{_FORM}\}}")
 
 
 def one_form(template: str) -> str:

@@ -84,6 +84,8 @@ def test_counts_past_the_bound_agree_everywhere() -> None:
     finding = next(f for f in report.findings if f.rule == "timeout-sigkill")
     assert finding.occurrences == INCIDENTS
     assert f"Seen {INCIDENTS} times." in finding.explanation
+    # the worker it tells the story of is one of many
+    assert finding.explanation.startswith(f"Worker 100 (the first of {INCIDENTS}) stopped")
     # every worker killed, kept or counted, and none of the replacements that booted
     assert len(finding.workers) == INCIDENTS
     assert {w.pid for w in finding.workers} == {100 + 2 * i for i in range(INCIDENTS)}
@@ -97,6 +99,7 @@ def test_counts_past_the_bound_agree_everywhere() -> None:
     assert "Seen 200 times" not in text
     pt = analyze_text_pt(log)
     assert f"Visto {INCIDENTS} vezes." in pt.findings[0].explanation
+    assert pt.findings[0].explanation.startswith(f"O worker 100 (o primeiro de {INCIDENTS}) ficou")
 
 
 def analyze_text_pt(log: str) -> Report:
