@@ -7,25 +7,12 @@ Counts are worded with their plural forms (`diagnoser.i18n.ntr`): "1 line read",
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
 from diagnoser.i18n import N_, ntr, ptr, tr
-from diagnoser.report.model import Evidence, LatencyOut, PlaceOut
+from diagnoser.report.model import Evidence, LatencyOut, LinesOut, PlaceOut
 
 
-class LineCounts(Protocol):
-    """What a summary of the lines read needs (the report's `LinesOut`)."""
-
-    read: int
-    recognized: int
-    traceback: int
-    app: int
-    unrecognized: int
-    blank: int
-    wrapper: int
-
-
-def lines_summary(lines: LineCounts, workers: int, lang: str) -> str:
+def lines_summary(lines: LinesOut, workers: int, lang: str) -> str:
     """`N lines read: …; N worker lives`, from a report's line counts."""
     parts = [
         ntr(lang, "{n} recognized", "{n} recognized", lines.recognized),
