@@ -24,7 +24,7 @@ from diagnoser.findings import ANY_INSTANCE, build_findings
 from diagnoser.matching import where_ok
 from diagnoser.recognizers import LineParser
 from diagnoser.remedies import Remedies
-from diagnoser.report.model import GunicornOut, LinesOut, Report, SettingOut, WorkerOut
+from diagnoser.report.model import GunicornOut, LatencyOut, LinesOut, Report, SettingOut, WorkerOut
 from diagnoser.rules import Fix, Rule, RuleError, Where, load_rules
 from diagnoser.sources import Line, read_blocks
 from diagnoser.stats import RequestStats
@@ -166,7 +166,7 @@ class Analysis:
             read(stop)
             pos = stop + 1
         flush(total)
-        self._bulk_stats(lines, handled)
+        self._bulk_stats(source, lines, handled)
         return fired
 
     def _line_alone(
@@ -229,7 +229,9 @@ class Analysis:
                 self.correlator.saw_requests(instance, max(requests))
         return self.engine.bulk(instance, runs, now)
 
-    def _bulk_stats(self, lines: scan.BlockLines, handled: list[tuple[int, int]]) -> None:
+    def _bulk_stats(
+        self, source: str, lines: scan.BlockLines, handled: list[tuple[int, int]]
+    ) -> None:
         """Durations and the time span of the lines counted in bulk."""
         if not handled:
             return
@@ -239,7 +241,8 @@ class Analysis:
         requests = lines.duration_ms[mask & (lines.kind == scan.REQUEST)]
         if len(requests):
             values, times = np.unique(requests, return_counts=True)
-            self.stats.observe_durations(dict(zip(values.tolist(), times.tolist(), strict=True)))
+            durations = dict(zip(values.tolist(), times.tolist(), strict=True))
+            self.stats.observe_durations(durations, source)
         stamps = lines.ts[mask]
         stamps = stamps[~np.isnan(stamps)]
         if len(stamps):
@@ -311,7 +314,7 @@ class Analysis:
             lang=self.lang,
             seen=self.seen,
             remedies=Remedies(self.configuration, self.stats, self.lang),
-            dropped=self.engine.dropped,
+            past_bound=self.engine.past_bound,
         )
         workers = [
             WorkerOut(
@@ -340,6 +343,10 @@ class Analysis:
             inputs=list(self.inputs),
             lines=lines,
             gunicorn=gunicorn,
+            latency={
+                name: LatencyOut(requests=n, p50_ms=p50, p95_ms=p95, p99_ms=p99, max_ms=slowest)
+                for name, (n, p50, p95, p99, slowest) in self.stats.latency().items()
+            },
             findings=findings,
             workers=workers,
             workers_evicted=self.correlator.evicted,

@@ -17,6 +17,7 @@ import numpy as np
 from diagnoser.bulk import BulkLine, BulkRun, bulk_group, counts_every_line
 from diagnoser.correlate import Correlator
 from diagnoser.events import Event, Kind
+from diagnoser.incidents import PastBound
 from diagnoser.matching import Matcher, inside, matcher, matches, ordered, within
 from diagnoser.rules import Absent, Rule, Step
 from diagnoser.vocabulary import MatchType
@@ -35,7 +36,9 @@ class Occurrence:
 
     Follow-up events past `MAX_EVENTS_PER_OCCURRENCE`, and bulk lines attached
     without being read one by one, are only counted: `extra_lines` is the
-    number of evidence lines they would have shown.
+    number of evidence lines they would have shown. `workers` are the workers
+    that took part: those of the events that matched the rule's steps, not of
+    the evidence or context around them (a replacement worker's boot).
     """
 
     rule: Rule
@@ -43,6 +46,7 @@ class Occurrence:
     events: list[Event]
     settled: bool = True
     extra_lines: int = 0
+    workers: dict[tuple[str, int], None] = field(default_factory=dict)  # (instance, pid)
     kept: bool = False  # among the rule's kept occurrences (not past the bound)
     summary: object = None  # what findings made of it (findings._Summary), kept for reuse
 
@@ -64,9 +68,10 @@ class Engine:
         self.correlator = correlator
         self.occurrences: list[Occurrence] = []
         # Occurrences kept per rule are bounded (the first ones carry the evidence);
-        # the rest are only counted, so a run of days stays within memory.
+        # the rest are only counted (`past_bound`), so a run of days stays within memory.
         self.kept: dict[str, int] = {}
         self.dropped: dict[str, int] = {}
+        self.past_bound: dict[str, PastBound] = {}
         # Sequences that reached `provisional_after` but not their end (live mode).
         self.pending: dict[int, Occurrence] = {}
         self._by_kind: dict[Kind, list[Rule]] = {}
@@ -140,6 +145,10 @@ class Engine:
         rule_id = occurrence.rule.id
         if self.kept.get(rule_id, 0) >= MAX_OCCURRENCES_PER_RULE:
             self.dropped[rule_id] = self.dropped.get(rule_id, 0) + 1
+            past = self.past_bound.get(rule_id)
+            if past is None:
+                past = self.past_bound[rule_id] = PastBound(occurrence.rule)
+            past.add(occurrence, self._now)
             return
         self.kept[rule_id] = self.kept.get(rule_id, 0) + 1
         self._rule_events[rule_id] = self._rule_events.get(rule_id, 0) + len(occurrence.events)
@@ -252,7 +261,11 @@ class Engine:
         if not self._absence_ok(rule, partial.events[-1]):
             return None
         occurrence = Occurrence(
-            rule, group, self._with_context(rule, partial.events), settled=False
+            rule,
+            group,
+            self._with_context(rule, partial.events),
+            settled=False,
+            workers=_workers_of(partial.events),
         )
         self._keep(occurrence)
         return occurrence
@@ -261,7 +274,13 @@ class Engine:
         """A partial match far enough to be shown, unsettled, while it waits."""
         needed = rule.match.provisional_after
         if needed is not None and len(partial.events) >= needed:
-            self.pending[id(partial)] = Occurrence(rule, group, list(partial.events), settled=False)
+            self.pending[id(partial)] = Occurrence(
+                rule,
+                group,
+                list(partial.events),
+                settled=False,
+                workers=_workers_of(partial.events),
+            )
             if len(self.pending) > MAX_GROUPS:
                 self.pending.pop(next(iter(self.pending)))
 
@@ -297,17 +316,22 @@ class Engine:
             window.clear()
         return occurrence
 
-    def _follow(self, rule: Rule, occurrence: Occurrence, item: Event | BulkLine) -> None:
-        """A follow-up of an open occurrence: kept up to the bound, counted past it."""
+    def _follow(
+        self, rule: Rule, occurrence: Occurrence, item: Event | BulkLine, step: bool = True
+    ) -> None:
+        """A follow-up of an open occurrence: kept up to the bound, counted past it.
+        `step`: it matched one of the rule's steps (else it is evidence only)."""
         if len(occurrence.events) < MAX_EVENTS_PER_OCCURRENCE:
-            event = self.materialize(item) if isinstance(item, BulkLine) else item
-            occurrence.events.append(event)
+            item = self.materialize(item) if isinstance(item, BulkLine) else item
+            occurrence.events.append(item)
             if occurrence.kept:
                 self._rule_events[rule.id] = self._rule_events.get(rule.id, 0) + 1
         elif isinstance(item, BulkLine):
             occurrence.extra_lines += 1
         else:
             occurrence.extra_lines += len(item.evidence_lines())
+        if step and isinstance(item, Event) and item.worker is not None:
+            occurrence.workers.setdefault((item.worker.instance, item.worker.pid), None)
 
     def _attach(self, rule: Rule, key: tuple[str, Hashable], event: Event) -> bool:
         """Add a follow-up event to the group's open occurrence, if it is one."""
@@ -320,10 +344,9 @@ class Engine:
         later_kinds = {k for step in rule.match.steps[1:] for k in step.kinds}
         if rule.match.type is MatchType.COUNT:
             later_kinds |= rule.match.steps[0].kinds
-        if event.kind in rule.match.evidence or (
-            event.kind in later_kinds and any(self._ok(s, event) for s in rule.match.steps)
-        ):
-            self._follow(rule, occurrence, event)
+        step = event.kind in later_kinds and any(self._ok(s, event) for s in rule.match.steps)
+        if step or event.kind in rule.match.evidence:
+            self._follow(rule, occurrence, event, step)
             return True
         return False
 
@@ -339,11 +362,12 @@ class Engine:
         counts the evidence lines of the rest."""
         if not self._absence_ok(rule, deciding or events[-1]):
             return None
+        workers = _workers_of(events)
         events = self._with_context(rule, events)
         if len(events) > MAX_EVENTS_PER_OCCURRENCE:
             extra_lines += sum(len(e.evidence_lines()) for e in events[MAX_EVENTS_PER_OCCURRENCE:])
             events = events[:MAX_EVENTS_PER_OCCURRENCE]
-        occurrence = Occurrence(rule, group, events, extra_lines=extra_lines)
+        occurrence = Occurrence(rule, group, events, extra_lines=extra_lines, workers=workers)
         key = (rule.id, group)
         self._open[key] = occurrence
         self._open.move_to_end(key)
@@ -366,7 +390,12 @@ class Engine:
         kept = [read(e) for e in items[:MAX_EVENTS_PER_OCCURRENCE]]
         rest = items[MAX_EVENTS_PER_OCCURRENCE:]
         extra = sum(1 if isinstance(e, BulkLine) else len(e.evidence_lines()) for e in rest)
-        return self._fire(rule, group, kept, deciding=read(items[-1]), extra_lines=extra)
+        occurrence = self._fire(rule, group, kept, deciding=read(items[-1]), extra_lines=extra)
+        if occurrence is not None:  # the counted events took part as much as the kept ones
+            for event in rest:
+                if isinstance(event, Event) and event.worker is not None:
+                    occurrence.workers.setdefault((event.worker.instance, event.worker.pid), None)
+        return occurrence
 
     def _history(self, scope: str, event: Event) -> Iterable[Event]:
         if scope == "worker":
@@ -589,3 +618,12 @@ class Engine:
                 ):
                     return False
         return True
+
+
+def _workers_of(steps: list[Event]) -> dict[tuple[str, int], None]:
+    """The workers of the events that matched a rule's steps, first seen first."""
+    return {
+        (event.worker.instance, event.worker.pid): None
+        for event in steps
+        if event.worker is not None
+    }

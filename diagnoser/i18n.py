@@ -1,100 +1,84 @@
-"""The report's own words in each supported language.
+"""The report's own words in each supported language, through gettext catalogues.
 
-Rule and fix texts carry their translations in their TOML files (`[i18n.pt-BR]`);
-this module holds the labels of the reports themselves. English is the source;
-pt-BR is the runbook's language. `default_lang` picks one from the locale.
+Messages are written in English in the code, as calls to `tr` (a message),
+`ntr` (a message with plural forms) and `ptr` (a message with a context), or
+marked with `N_` where they are looked up later. Their translations are in
+`diagnoser/locale/<locale>/LC_MESSAGES/diagnoser.po`, read with Babel's
+`read_po` and looked up with the standard library's `gettext`, so plural
+forms follow each catalogue's `Plural-Forms` header (pt-BR: one for 0 and 1).
+English is the source and needs no catalogue; pt-BR is the runbook's language.
+
+Rule and fix texts carry their translations in their TOML files (`[i18n.pt-BR]`).
+A message added to the code without its translation fails `tests/test_lang.py`,
+which lists it.
 """
 
 from __future__ import annotations
 
+import gettext
+import io
 import locale
 import os
-from typing import Any
+from functools import cache
+from pathlib import Path
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "summary": {
-        "en": "{read} lines read: {recognized} recognized, {traceback} in tracebacks, "
-        "{app} app messages, {unrecognized} unrecognized, {blank} blank{wrapper}; "
-        "{workers} worker lives",
-        "pt-BR": "{read} linhas lidas: {recognized} reconhecidas, {traceback} em tracebacks, "
-        "{app} mensagens da aplicação, {unrecognized} não reconhecidas, {blank} em branco"
-        "{wrapper}; {workers} vidas de worker",
-    },
-    "wrapper": {"en": ", {n} JSON structure", "pt-BR": ", {n} de estrutura JSON"},
-    "no_findings": {
-        "en": "No worker timeouts, kills or boot failures found.",
-        "pt-BR": "Nenhum timeout, morte de worker ou falha de inicialização encontrado.",
-    },
-    "also_seen": {
-        "en": "Also seen (no action needed):",
-        "pt-BR": "Também visto (nenhuma ação necessária):",
-    },
-    "confidence": {"en": "confidence", "pt-BR": "confiança"},
-    "unsettled": {"en": "(outcome not in the log)", "pt-BR": "(desfecho ausente do log)"},
-    "workers": {"en": "Workers", "pt-BR": "Workers"},
-    "occurrences": {"en": "Occurrences", "pt-BR": "Ocorrências"},
-    "evidence": {"en": "Evidence:", "pt-BR": "Evidências:"},
-    "evidence_more": {
-        "en": "… {n} more evidence lines in --format json",
-        "pt-BR": "… mais {n} linhas de evidência em --format json",
-    },
-    "for": {"en": "For:", "pt-BR": "A favor:"},
-    "against": {"en": "Against:", "pt-BR": "Contra:"},
-    "fix": {"en": "Fix: ", "pt-BR": "Correção: "},
-    "in_file": {"en": "  in ", "pt-BR": "  em "},
-    "runbook": {"en": "  (runbook: ", "pt-BR": "  (runbook: "},
-    "caution": {"en": "Caution: ", "pt-BR": "Atenção: "},
-    "also": {"en": "Also: ", "pt-BR": "Também: "},
-    "current": {"en": "now", "pt-BR": "atual"},
-    "gunicorn": {"en": "Gunicorn", "pt-BR": "Gunicorn"},
-    "worker_class": {"en": "worker class", "pt-BR": "classe de worker"},
-    "started_times": {"en": "started {n} times", "pt-BR": "iniciado {n} vezes"},
-    "timeline": {
-        "en": "Timeline (events per minute)",
-        "pt-BR": "Linha do tempo (eventos por minuto)",
-    },
-    "report_title": {
-        "en": "Gunicorn worker incident report",
-        "pt-BR": "Relatório de incidente dos workers do Gunicorn",
-    },
-    "findings": {"en": "Findings", "pt-BR": "Achados"},
-    "cause": {"en": "Cause", "pt-BR": "Causa"},
-    "severity": {"en": "Severity", "pt-BR": "Severidade"},
-    "critical": {"en": "CRITICAL", "pt-BR": "CRÍTICO"},
-    "warning": {"en": "WARNING", "pt-BR": "AVISO"},
-    "info": {"en": "INFO", "pt-BR": "INFO"},
-    "series.timeouts": {"en": "timeouts", "pt-BR": "timeouts"},
-    "series.kills": {"en": "kills", "pt-BR": "mortes"},
-    "series.boots": {"en": "boots", "pt-BR": "inicializações"},
-    "series.slow_queries": {"en": "slow queries", "pt-BR": "consultas lentas"},
-    "series.errors": {"en": "errors", "pt-BR": "erros"},
-}
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+DOMAIN = "diagnoser"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+# report language (as `--lang` spells it) -> gettext locale of its catalogue
+CATALOGUES = {"pt-BR": "pt_BR"}
+LANGS = ("en", *CATALOGUES)
 
 
-def ui(key: str, lang: str = "en", **values: object) -> str:
-    """The label `key` in `lang` (English when missing), with `{name}` values filled."""
-    entry = MESSAGES.get(key)
-    if entry is None:
-        return key
-    text = entry.get(lang) or entry["en"]
+def catalogue_path(lang: str) -> Path:
+    """The `.po` file of `lang` (one of `CATALOGUES`)."""
+    return LOCALE_DIR / CATALOGUES[lang] / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """The catalogue of `lang`; English (or an unknown language) gives the messages as written."""
+    if lang not in CATALOGUES:
+        return gettext.NullTranslations()
+    with catalogue_path(lang).open("rb") as handle:
+        catalog = read_po(handle, locale=CATALOGUES[lang], domain=DOMAIN)
+    # compiled in memory, for the standard library's lookups and plural rules;
+    # fuzzy entries are left out, as msgfmt leaves them out
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def N_(message: str) -> str:
+    """Mark `message` for translation where it is defined; `tr` translates it where shown."""
+    return message
+
+
+def tr(lang: str, message: str, /, **values: object) -> str:
+    """`message` in `lang`, with its `{name}` placeholders filled from `values`."""
+    text = translations(lang).gettext(message)
     return text.format(**values) if values else text
 
 
-def lines_summary(lines: Any, workers: int, lang: str) -> str:
-    """`N lines read: …; N worker lives`, from a report's line counts."""
-    wrapper = ui("wrapper", lang, n=lines.wrapper) if lines.wrapper else ""
-    return ui(
-        "summary",
-        lang,
-        read=lines.read,
-        recognized=lines.recognized,
-        traceback=lines.traceback,
-        app=lines.app,
-        unrecognized=lines.unrecognized,
-        blank=lines.blank,
-        wrapper=wrapper,
-        workers=workers,
-    )
+def ntr(lang: str, singular: str, plural: str, n: int, /, **values: object) -> str:
+    """The form of a message that fits the number `n` in `lang`; `{n}` is `n`."""
+    text = translations(lang).ngettext(singular, plural, n)
+    return text.format(n=n, **values)
+
+
+def plural_index(lang: str, n: int) -> int:
+    """Which form of a message fits the number `n` in `lang`: 0 the singular."""
+    rule = getattr(translations(lang), "plural", None)
+    return int(rule(n)) if rule is not None else int(n != 1)
+
+
+def ptr(lang: str, context: str, message: str, /, **values: object) -> str:
+    """`message` in `lang` where its English alone is ambiguous (`context` tells which)."""
+    text = translations(lang).pgettext(context, message)
+    return text.format(**values) if values else text
 
 
 def default_lang() -> str:

@@ -82,7 +82,7 @@ class LiveSession:
             lang=analysis.lang,
             seen=analysis.seen,
             remedies=Remedies(analysis.configuration, analysis.stats, analysis.lang),
-            dropped=engine.dropped,
+            past_bound=engine.past_bound,
         )
 
     def _diff(self, findings: list[FindingOut], line: int, source: str) -> list[FindingUpdate]:
@@ -133,6 +133,7 @@ class LiveSession:
             evicted=correlator.evicted,
             workers=workers,
             updates=list(reversed(self.recent)),
+            lang=analysis.lang,
         )
 
     @property

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from diagnoser.analysis import Analysis
-from diagnoser.findings import render
+from diagnoser.findings import one_form, render
 from diagnoser.report.model import FindingOut
 from diagnoser.report.text import LEXER
 from diagnoser.rules import Example, Fix, Rule, RuleError, load_rules
@@ -104,7 +104,7 @@ def _fix_section(rule: Rule, fixes: dict[str, Fix]) -> list[str]:
 def rule_page(rule: Rule, rules: list[Rule], fixes: dict[str, Fix]) -> str:
     """A rule's documentation as Markdown: what `explain` prints and docs/rules/<id>.md holds."""
     sections = [
-        f"# {rule.id}: {rule.title}",
+        f"# {rule.id}: {one_form(rule.title)}",
         f"Cause `{rule.cause.value}` (docs/causes.md), severity {rule.severity.value}, "
         f"confidence {round(rule.confidence * 100)}%.",
         "## What it does",
@@ -123,7 +123,7 @@ def index_page(rules: list[Rule]) -> str:
     """docs/rules/README.md: one row per rule, its id linking to its page."""
     rows = [
         f"| [{rule.id}]({rule.id}.md) | `{rule.cause.value}` | {rule.severity.value} "
-        f"| {_cell(rule.title)} |"
+        f"| {_cell(one_form(rule.title))} |"
         for rule in sorted(rules, key=lambda r: r.id)
     ]
     return (

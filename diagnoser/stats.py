@@ -23,6 +23,8 @@ DEFAULT_TIMEOUT_S = 30  # Gunicorn's default `timeout`
 @dataclass(slots=True)
 class RequestStats:
     durations_ms: LatencyHistogram = field(default_factory=LatencyHistogram)
+    # the same durations per instance (or input, for lines that name no instance)
+    by_instance: dict[str, LatencyHistogram] = field(default_factory=dict)
     slowest_by_path: dict[str, int] = field(default_factory=dict)
     count: int = 0
     configured_timeout: float | None = None
@@ -46,6 +48,7 @@ class RequestStats:
             return
         self.count += 1
         self.durations_ms.add(int(duration))
+        self._instance(event.instance or event.source).add(int(duration))
         path = event.fields.get("path")
         if isinstance(path, str):
             path = path.split("?", 1)[0]
@@ -80,10 +83,29 @@ class RequestStats:
             return None
         return max(1, int(self.memory_limit_mb * 0.8 // per_worker))
 
-    def observe_durations(self, counts: dict[int, int]) -> None:
-        """Durations of request lines read in bulk (no path): `{ms: how many}`."""
+    def observe_durations(self, counts: dict[int, int], instance: str) -> None:
+        """Durations of request lines read in bulk (no path): `{ms: how many}`, on
+        `instance` (the input, as bulk lines name no instance)."""
         self.count += sum(counts.values())
         self.durations_ms.add_counts(counts)
+        self._instance(instance).add_counts(counts)
+
+    def _instance(self, name: str) -> LatencyHistogram:
+        found = self.by_instance.get(name)
+        if found is None:
+            found = self.by_instance[name] = LatencyHistogram()
+        return found
+
+    def latency(self) -> dict[str, tuple[int, int, int, int, int]]:
+        """Per instance: (requests, p50, p95, p99, max) in ms, for those with any."""
+        out: dict[str, tuple[int, int, int, int, int]] = {}
+        for name, histogram in self.by_instance.items():
+            p50, p95, p99 = (histogram.percentile(q) for q in (0.50, 0.95, 0.99))
+            slowest = histogram.max()
+            if p50 is None or p95 is None or p99 is None or slowest is None:
+                continue
+            out[name] = (histogram.count, p50, p95, p99, slowest)
+        return out
 
     def percentile(self, q: float) -> int | None:
         return self.durations_ms.percentile(q)

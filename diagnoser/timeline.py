@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from diagnoser.events import Event, Kind
-from diagnoser.i18n import ui
+from diagnoser.i18n import N_, tr
 from diagnoser.report.model import TimelineOut
 
 MAX_MINUTES = 24 * 60
@@ -21,6 +21,13 @@ BLOCKS = "▁▂▃▄▅▆▇█"
 
 # Series, in chart order. The index is the slot in each minute's counts.
 SERIES = ("timeouts", "kills", "boots", "slow_queries", "errors")
+SERIES_LABELS = {
+    "timeouts": N_("timeouts"),
+    "kills": N_("kills"),
+    "boots": N_("boots"),
+    "slow_queries": N_("slow queries"),
+    "errors": N_("errors"),
+}
 TIMEOUTS, KILLS, BOOTS, SLOW_QUERIES, ERRORS = range(len(SERIES))
 SLOW_QUERY_SECONDS = 1.0
 
@@ -158,9 +165,8 @@ def sparkline(values: list[int], width: int = CHART_WIDTH) -> str:
 
 def series_label(name: str, lang: str = "en") -> str:
     """The translated name of series `name` (the name itself when unknown)."""
-    key = f"series.{name}"
-    label = ui(key, lang)
-    return name if label == key else label
+    label = SERIES_LABELS.get(name)
+    return name if label is None else tr(lang, label)
 
 
 def chart_lines(timeline: TimelineOut, lang: str = "en", width: int = CHART_WIDTH) -> list[str]:

@@ -250,3 +250,31 @@ def rfc3339_text_ts(text: str) -> float | None:
     """Epoch seconds of a whole RFC 3339 field (a syslog frame's TIMESTAMP), or None."""
     m = RFC3339.fullmatch(text)
     return rfc3339_ts(m) if m is not None else None
+
+
+# -- the log's own time, for the report -----------------------------------------------
+
+
+def log_time(ts: float, text: str) -> str:
+    """`ts` in ISO 8601 as the line `text` wrote it: with the offset of the stamp in it
+    that is this instant (a zone-less one stays without offset), else in UTC (`Z`)."""
+    naive: str | None = None
+    for m in TIMESTAMP.finditer(text):
+        value = _convert(m)
+        if value is None or abs(value - ts) >= 1:
+            continue
+        if m.group(8) is not None:
+            return _iso(ts, _zone(m.group(8)))
+        naive = naive or _iso(ts, UTC)[:-1]  # read as UTC: the same wall clock, no zone
+    access = ACCESS_TIME.search(text)
+    if access is not None and naive is None:
+        value = _access_time(access.group(0))
+        if value is not None and abs(value - ts) < 1:
+            return _iso(ts, _zone(access.group(7)))
+    return naive if naive is not None else _iso(ts, UTC)
+
+
+def _iso(ts: float, zone: timezone) -> str:
+    moment = datetime.fromtimestamp(ts, zone)
+    text = moment.isoformat(timespec="milliseconds" if ts % 1 else "seconds")
+    return text.replace("+00:00", "Z") if zone is UTC else text

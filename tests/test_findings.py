@@ -158,3 +158,86 @@ def test_render_json_request_labels_name_the_slow_paths() -> None:
     report = analyze_text(entry(0, "/reports/export", 28557) + entry(1, "/", 16))
     slow = next(f for f in report.findings if f.rule == "slow-requests")
     assert "Slowest paths: /reports/export (28557 ms), / (16 ms)" in slow.explanation
+
+
+def test_workers_are_those_of_the_matched_events_not_the_evidence() -> None:
+    # The replacement worker that booted and shut down within the rule's span is in
+    # the evidence of the instance-wide rule, but the query held only the first.
+    log = "\n".join(
+        [
+            "[2026-11-28 12:41:58 +0000] [6325] [INFO] Booting worker with pid: 6325",
+            "[2026-11-28 12:42:00 +0000] [6324] [CRITICAL] WORKER TIMEOUT (pid:6325)",
+            "(1.943) SELECT sleep(6.0); args=[6.0]; alias=default",
+            "[2026-11-28 12:42:00 +0000] [6325] [INFO] Worker exiting (pid: 6325)",
+            "[2026-11-28 12:42:00 +0000] [6327] [INFO] Booting worker with pid: 6327",
+            "[2026-11-28 12:42:01 +0000] [6327] [INFO] Worker exiting (pid: 6327)",
+        ]
+    )
+    report = analyze_text(log)
+    finding = next(f for f in report.findings if f.rule == "slow-query-timeout")
+    assert [w.pid for w in finding.workers] == [6325]
+    assert "6327" not in finding.title
+    # its exit is still shown, as evidence
+    assert any("pid: 6327" in e.text for e in finding.evidence)
+
+
+def test_placeholders_choose_the_form_that_fits_the_number() -> None:
+    from diagnoser.findings import one_form, render
+
+    template = "{n?Worker|Workers} {pids} {n?was|were} aborted"
+    assert render(template, {"n": "1", "pids": "96"}) == "Worker 96 was aborted"
+    assert render(template, {"n": "2", "pids": "96, 97"}) == "Workers 96, 97 were aborted"
+    assert render("{n?a|b}", {"n": "0"}) == "a"  # no worker named: one unknown worker
+    assert render("{n?um|vários}", {"n": "1"}, "pt-BR") == "um"
+    assert render("{n?um|vários}", {"n": "2"}, "pt-BR") == "vários"
+    assert render("{n?a|b}", {}) == "a" and render("{missing}", {}) == "{missing}"
+    assert one_form(template) == "Worker {pids} was aborted"
+
+
+def test_titles_agree_with_how_many_workers_they_name() -> None:
+    lines = RUNBOOK_LINES.splitlines()
+    one = analyze_text(RUNBOOK_LINES)
+    assert one.findings[0].title == (
+        "Gunicorn killed worker 96 for running past its timeout; the SIGKILL was not out of memory"
+    )
+    two = "\n".join([*lines, *(line.replace("96", "97") for line in lines)])
+    many = analyze_text(two)
+    assert many.findings[0].title == (
+        "Gunicorn killed workers 96, 97 for running past its timeout; "
+        "the SIGKILLs were not out of memory"
+    )
+    assert "Seen 2 times." in many.findings[0].explanation
+
+
+def test_evidence_lines_carry_their_time() -> None:
+    report = analyze_text(RUNBOOK_LINES)
+    assert [e.time for e in report.findings[0].evidence] == [
+        "2025-07-30T11:10:08-03:00",
+        "2025-07-30T11:10:09-03:00",
+        "2025-07-30T11:10:10-03:00",
+    ]
+
+
+def test_a_tracebacks_lines_take_its_time_and_untimed_lines_none() -> None:
+    log = "\n".join(
+        [
+            "[2025-07-30 11:10:08 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:7)",
+            "[2025-07-30 11:10:08 +0000] [7] [ERROR] Error handling request /reports/export",
+            "Traceback (most recent call last):",
+            '  File "/app/reports/views.py", line 27, in export',
+            "    time.sleep(60)",
+            '  File "/usr/local/lib/python3.11/site-packages/gunicorn/workers/base.py", line 204, in handle_abort',
+            "    sys.exit(1)",
+            "SystemExit: 1",
+            "[2025-07-30 11:10:09 +0000] [7] [INFO] Worker exiting (pid: 7)",
+        ]
+    )
+    finding = analyze_text(log).findings[0]
+    times = {e.line: e.time for e in finding.evidence}
+    assert times[2] == times[4] == times[8] == "2025-07-30T11:10:08Z"
+    assert times[9] == "2025-07-30T11:10:09Z"
+    untimed = analyze_text(
+        "[CRITICAL] WORKER TIMEOUT (pid:7)\n"
+        "[ERROR] Worker (pid:7) was sent SIGKILL! Perhaps out of memory?"
+    )
+    assert [e.time for e in untimed.findings[0].evidence] == [None, None]

@@ -43,6 +43,7 @@ def test_wheel_contains_the_rules(wheel: Path) -> None:
     shipped = {Path(n).name for n in names if n.startswith("diagnoser/rules/")}
     expected = {p.name for p in (ROOT / "rules").glob("*.toml")}
     assert expected and expected <= shipped
+    assert "diagnoser/locale/pt_BR/LC_MESSAGES/diagnoser.po" in names
 
 
 def test_installed_tool_runs_from_another_directory(wheel: Path, tmp_path: Path) -> None:
@@ -83,3 +84,12 @@ def test_installed_tool_runs_from_another_directory(wheel: Path, tmp_path: Path)
     )
     assert result.returncode == 1, result.stderr
     assert '"cause": "slow_request"' in result.stdout
+    # the labels' catalogue ships too: a Portuguese report reads it
+    result = subprocess.run(
+        [str(env_dir / "bin" / "diagnoser"), "analyze", "--lang", "pt-BR", str(log)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "3 linhas lidas" in result.stdout, result.stderr

@@ -59,3 +59,25 @@ def test_live_view_renders_a_snapshot() -> None:
     text = out.getvalue()
     assert "killed" in text
     assert "confirmed" in text
+
+
+def test_live_view_speaks_the_sessions_language() -> None:
+    rules, fixes = load_rules()
+    session = LiveSession(Analysis(rules, fixes, lang="pt-BR"))
+    session.feed(_lines(RUNBOOK_LINES))
+    assert session.snapshot().lang == "pt-BR"
+    out = io.StringIO()
+    console = Console(file=out, width=160, force_terminal=False)
+    with LiveView(session.snapshot, console) as view:
+        view.refresh()
+    text = out.getvalue()
+    for portuguese in (
+        "3 linhas",
+        "linhas/s",
+        "confirmado",
+        "Achados",
+        "último evento",
+        "(linha 3)",
+    ):
+        assert portuguese in text, portuguese
+    assert "confirmed" not in text and "lines/s" not in text

@@ -90,7 +90,7 @@ def test_runbook_post_mortem_sections() -> None:
     assert "**Evidence**" in text
     assert "**Fix:** Give slow requests more time" in text
     assert "in `gunicorn.conf.py`" in text
-    assert "(runbook: 1. Configuração Otimizada do Gunicorn (gunicorn.conf.py))" in text
+    assert "(runbook: 1. Optimized Gunicorn configuration (gunicorn.conf.py))" in text
     assert "**Caution:** A longer timeout only hides a slow endpoint" in text
     assert "## Timeline" not in text  # no timeline in the report, no chart
 
@@ -111,6 +111,12 @@ def test_evidence_and_fix_in_fenced_blocks() -> None:
     evidence, fix = blocks[0], blocks[1]
     assert evidence.info == "text"
     assert evidence.content.splitlines() == [
+        f"{e.line}  {e.time}  {e.text}" for e in report.findings[0].evidence
+    ]
+    # without times, no column for them
+    for item in report.findings[0].evidence:
+        item.time = None
+    assert fences(render(report))[0].content.splitlines() == [
         f"{e.line}  {e.text}" for e in report.findings[0].evidence
     ]
     # the timeout fix has no value to give (no duration in three lines): the first

@@ -31,21 +31,21 @@ def test_registered_as_a_format() -> None:
 def test_english_labels() -> None:
     text = render(analyze_text(RUNBOOK_LINES))
     assert "diagnoser: 3 lines read: 3 recognized, 0 in tracebacks" in text
-    assert "1 worker lives" in text
+    assert "; 1 worker life\n" in text
     assert " CRITICAL " in text
     assert "slow_request  confidence 95%" in text
-    assert "Workers: 96   Occurrences: 1" in text
+    assert "Worker: 96   Occurrences: 1" in text
     assert "Evidence:" in text
     assert "Fix: Give slow requests more time" in text
     assert "  in gunicorn.conf.py" in text
-    assert "(runbook: 1. Configuração Otimizada do Gunicorn" in text
+    assert "(runbook: 1. Optimized Gunicorn configuration (gunicorn.conf.py))" in text
     assert "Caution: A longer timeout" in text
 
 
 def test_portuguese_labels() -> None:
     text = render(analyze_text(RUNBOOK_LINES), "pt-BR")
     assert "diagnoser: 3 linhas lidas: 3 reconhecidas, 0 em tracebacks" in text
-    assert "1 vidas de worker" in text
+    assert "; 1 vida de worker\n" in text
     assert " CRÍTICO " in text
     assert "confiança 95%" in text
     assert "Ocorrências: 1" in text
@@ -144,3 +144,13 @@ def test_log_text_is_printed_literally() -> None:
         assert "\x1b[6n" not in text and "\u202e" not in text
         assert "\\x1b[2J\\x1b]0;pwned\\x07 \\u202e" in text
         assert "\\x1b[6n" in text
+
+
+def test_evidence_shows_each_time_once_where_it_changes() -> None:
+    report = analyze_text(RUNBOOK_LINES)
+    report.findings[0].evidence[1].time = report.findings[0].evidence[0].time
+    lines = [line for line in render(report).splitlines() if "pid:96" in line or "pid: 96" in line]
+    assert "│ 1 2025-07-30T11:10:08-03:00 [2025-07-30 11:10:08 -0300]" in lines[0]
+    # the same time as the line above is left blank
+    assert "│ 2                           [2025-07-30 11:10:09 -0300]" in lines[1]
+    assert "│ 3 2025-07-30T11:10:10-03:00 [2025-07-30 11:10:10 -0300]" in lines[2]

@@ -94,7 +94,8 @@ def test_rule_page_has_ruffs_sections() -> None:
     page = rule_page(BY_ID["timeout-sigkill"], RULES, FIXES)
     headings = [line for line in page.splitlines() if line.startswith("#")]
     assert headings == [
-        f"# timeout-sigkill: {BY_ID['timeout-sigkill'].title}",
+        "# timeout-sigkill: Gunicorn killed worker {pids} for running past its timeout; "
+        "the SIGKILL was not out of memory",
         "## What it does",
         "## Why is this bad?",
         "## Example",

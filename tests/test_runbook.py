@@ -52,3 +52,43 @@ def test_every_line_is_accounted_for() -> None:
     assert lines.read == 6
     assert lines.recognized == 3 and lines.blank == 1 and lines.unrecognized == 1 and lines.app == 1
     assert accounted(lines)
+
+
+def test_every_fix_cites_a_known_runbook_section() -> None:
+    from diagnoser.rules import load_rules
+    from diagnoser.runbook import runbook_section
+
+    _, fixes = load_rules()
+    for fix in fixes.values():
+        if not fix.runbook_section:
+            continue
+        english = runbook_section(fix.runbook_section, "en")
+        # pt-BR gives back the runbook's own words; English keeps the number and file
+        assert runbook_section(fix.runbook_section, "pt-BR") == fix.runbook_section, fix.id
+        assert english != fix.runbook_section, fix.id
+        assert english.split(".")[0] == fix.runbook_section.split(".")[0], fix.id
+        for portuguese in ("Configuração", "Otimiza", "causa"):
+            assert portuguese not in english, (fix.id, english)
+    assert (
+        runbook_section(fixes["gunicorn-workers"].runbook_section, "en")
+        == "1. Optimized Gunicorn configuration (gunicorn.conf.py); cause 4"
+    )
+    assert runbook_section("9. Something else", "en") == "9. Something else"
+
+
+def test_runbook_section_titles_are_the_seeds(shared) -> None:  # type: ignore[no-untyped-def]
+    from diagnoser.runbook import SECTIONS, runbook_section
+
+    seed = (shared / "seed" / "worker-timeout-runbook.pt-BR.md").read_text(encoding="utf-8")
+    titles = dict(re.findall(r"^### (\d+)\. \*\*(.+?)\*\*$", seed, re.MULTILINE))
+    for number in SECTIONS:
+        section = f"{number}. {titles[str(number)]}"
+        assert runbook_section(section, "pt-BR") == section
+
+
+def test_english_report_cites_the_runbook_in_english() -> None:
+    report = analyze_text(RUNBOOK_LINES)
+    assert report.findings[0].fix is not None
+    assert report.findings[0].fix.runbook_section == (
+        "1. Optimized Gunicorn configuration (gunicorn.conf.py)"
+    )

@@ -17,10 +17,17 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from diagnoser.i18n import N_, ntr, ptr, tr
 from diagnoser.report.model import FindingUpdate, LiveSnapshot, LiveWorker, Report
 from diagnoser.report.safe import literal
 from diagnoser.vocabulary import UpdateStatus
 
+STATUS_LABELS = {
+    UpdateStatus.PROVISIONAL: N_("provisional"),
+    UpdateStatus.CONFIRMED: N_("confirmed"),
+    UpdateStatus.UPDATED: N_("updated"),
+    UpdateStatus.WITHDRAWN: N_("withdrawn"),
+}
 STATUS_STYLE = {
     UpdateStatus.PROVISIONAL: "bold yellow",
     UpdateStatus.CONFIRMED: "bold red",
@@ -80,18 +87,30 @@ class LiveView:
 
     def _render(self) -> RenderableType:
         snapshot = self.snapshot()
+        lang = snapshot.lang
+        evicted = ntr(lang, "{n} old worker evicted", "{n} old workers evicted", snapshot.evicted)
         header = Text.assemble(
             ("diagnoser watch", "bold"),
-            f"  {snapshot.lines} lines  {snapshot.rate:,.0f} lines/s"
-            f"  {snapshot.unrecognized} unrecognized",
-            (f"  {snapshot.evicted} old workers evicted", "dim") if snapshot.evicted else "",
+            "  " + ntr(lang, "{n} line", "{n} lines", snapshot.lines),
+            "  " + tr(lang, "{rate} lines/s", rate=f"{snapshot.rate:,.0f}"),
+            "  " + ntr(lang, "{n} unrecognized", "{n} unrecognized", snapshot.unrecognized),
+            (f"  {evicted}", "dim") if snapshot.evicted else "",
         )
-        return Group(header, _workers(snapshot.workers), _findings(snapshot.updates))
+        return Group(header, _workers(snapshot.workers, lang), _findings(snapshot.updates, lang))
 
 
-def _workers(workers: list[LiveWorker]) -> Table:
-    table = Table(title="Workers", expand=True, title_justify="left")
-    for column in ("instance", "pid", "state", "age", "requests", "restarts", "last event"):
+def _workers(workers: list[LiveWorker], lang: str) -> Table:
+    table = Table(title=tr(lang, "Workers"), expand=True, title_justify="left")
+    columns = (
+        tr(lang, "instance"),
+        "pid",
+        tr(lang, "state"),
+        tr(lang, "age"),
+        tr(lang, "requests"),
+        tr(lang, "restarts"),
+        tr(lang, "last event"),
+    )
+    for column in columns:
         table.add_column(column, no_wrap=True)
     for worker in workers:
         table.add_row(
@@ -106,19 +125,20 @@ def _workers(workers: list[LiveWorker]) -> Table:
     return table
 
 
-def _findings(updates: list[FindingUpdate]) -> Panel:
+def _findings(updates: list[FindingUpdate], lang: str) -> Panel:
     rows: list[RenderableType] = []
     for update in updates:
         finding = update.finding
+        status = tr(lang, STATUS_LABELS[update.status])
         rows.append(
             Text.assemble(
-                (f"{update.status:<11}", STATUS_STYLE[update.status]),
+                (f"{status:<11}", STATUS_STYLE[update.status]),
                 (f" {finding.severity.value:<8}", "bold"),
                 f" {finding.cause.value:<16} ",
                 literal(finding.title),
-                (f"  (line {update.line})", "dim"),
+                (f"  ({ptr(lang, 'log', 'line {n}', n=update.line)})", "dim"),
             )
         )
     if not rows:
-        rows.append(Text("No findings yet.", style="green"))
-    return Panel(Group(*rows), title="Findings", title_align="left")
+        rows.append(Text(tr(lang, "No findings yet."), style="green"))
+    return Panel(Group(*rows), title=tr(lang, "Findings"), title_align="left")

@@ -11,9 +11,19 @@ from __future__ import annotations
 import re
 from typing import IO
 
-from diagnoser.i18n import lines_summary, ui
+from diagnoser.i18n import ntr, ptr, tr
 from diagnoser.report.model import FindingOut, FixOut, Report
 from diagnoser.report.safe import printable
+from diagnoser.report.words import (
+    NO_FINDINGS,
+    TIMELINE,
+    UNSETTLED,
+    evidence_more,
+    evidence_times,
+    lines_summary,
+    place_phrase,
+    severity_label,
+)
 from diagnoser.timeline import chart_lines
 
 LANGUAGE = {".py": "python", ".yaml": "yaml", ".yml": "yaml", ".sh": "bash", ".toml": "toml"}
@@ -107,11 +117,6 @@ def _language(file: str) -> str:
     return "text"
 
 
-def _label(key: str, lang: str) -> str:
-    """A label without the spacing and colon the terminal layout gives it."""
-    return ui(key, lang).strip().rstrip(":")
-
-
 class MarkdownFormatter:
     """The post-mortem in markdown. Labels follow `lang`, else the report's own language."""
 
@@ -121,13 +126,14 @@ class MarkdownFormatter:
     def write(self, report: Report, out: IO[str]) -> None:
         """Write `report` to `out` as one markdown document."""
         lang = self.lang or report.lang
-        parts = [f"# {escape(ui('report_title', lang))}\n", _summary(report, lang)]
+        title = tr(lang, "Gunicorn worker incident report")
+        parts = [f"# {escape(title)}\n", _summary(report, lang)]
         parts.append(_findings_table(report.findings, lang))
         for index, finding in enumerate(report.findings, 1):
             parts.append(_finding(index, finding, lang))
         if report.timeline is not None:
             chart = "\n".join(chart_lines(report.timeline, lang))
-            parts.append(f"## {escape(ui('timeline', lang))}\n\n{code_block(chart)}")
+            parts.append(f"## {escape(tr(lang, TIMELINE))}\n\n{code_block(chart)}")
         out.write("\n".join(parts))
 
 
@@ -136,28 +142,51 @@ def _summary(report: Report, lang: str) -> str:
     text = ", ".join(code_span(name) for name in report.inputs) + "\n\n" + paragraph(counts) + "\n"
     servers = []
     for name, server in report.gunicorn.items():
-        bits = [" ".join(filter(None, (ui("gunicorn", lang), escape(server.version))))]
+        bits = [" ".join(filter(None, ("Gunicorn", escape(server.version))))]
         if server.worker_class:
-            bits.append(f"{ui('worker_class', lang)} {code_span(server.worker_class)}")
+            bits.append(f"{tr(lang, 'worker class')} {code_span(server.worker_class)}")
         if server.starts > 1:
-            bits.append(ui("started_times", lang, n=server.starts))
+            bits.append(ntr(lang, "started {n} time", "started {n} times", server.starts))
         servers.append(f"- {code_span(name)}: {', '.join(bits)}\n")
     if servers:
         text += "\n" + "".join(servers)
+    if report.latency:
+        text += "\n" + _latency_table(report, lang)
     return text
 
 
+def _latency_table(report: Report, lang: str) -> str:
+    """Request durations per instance: one row each, in ms."""
+    columns = [tr(lang, "Instance"), tr(lang, "Requests"), "p50", "p95", "p99", tr(lang, "Slowest")]
+    rows = [
+        f"**{escape(tr(lang, 'Request latency (ms)'))}**\n",
+        "| " + " | ".join(columns) + " |",
+        "|---|" + "---:|" * (len(columns) - 1),
+    ]
+    for name, latency in report.latency.items():
+        cells = [
+            code_span(name, in_table=True),
+            str(latency.requests),
+            str(latency.p50_ms),
+            str(latency.p95_ms),
+            str(latency.p99_ms),
+            str(latency.max_ms),
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
 def _findings_table(findings: list[FindingOut], lang: str) -> str:
-    heading = f"## {escape(ui('findings', lang))}\n\n"
+    heading = f"## {escape(tr(lang, 'Findings'))}\n\n"
     if not findings:
-        return heading + paragraph(ui("no_findings", lang)) + "\n"
+        return heading + paragraph(tr(lang, NO_FINDINGS)) + "\n"
     columns = [
         "#",
-        _label("severity", lang),
-        _label("cause", lang),
-        _label("confidence", lang).capitalize(),
-        _label("findings", lang),
-        _label("workers", lang),
+        tr(lang, "Severity"),
+        tr(lang, "Cause"),
+        tr(lang, "Confidence"),
+        tr(lang, "Findings"),
+        tr(lang, "Workers"),
     ]
     rows = [
         "| " + " | ".join(columns) + " |",
@@ -169,7 +198,7 @@ def _findings_table(findings: list[FindingOut], lang: str) -> str:
             pids += f" +{len(finding.workers) - TABLE_WORKERS}"
         cells = [
             str(index),
-            ui(finding.severity.value, lang),
+            severity_label(finding.severity.value, lang),
             code_span(finding.cause.value, in_table=True),
             f"{round(finding.confidence * 100)}%",
             escape(finding.title, in_table=True),
@@ -180,64 +209,79 @@ def _findings_table(findings: list[FindingOut], lang: str) -> str:
 
 
 def _finding(index: int, finding: FindingOut, lang: str) -> str:
-    severity = ui(finding.severity.value, lang)
+    severity = severity_label(finding.severity.value, lang)
     parts = [f"### {index}. {escape(finding.title)}\n"]
     meta = [
         f"**{severity}**",
         code_span(finding.cause.value),
-        f"{_label('confidence', lang)} {round(finding.confidence * 100)}%",
+        f"{tr(lang, 'confidence')} {round(finding.confidence * 100)}%",
         code_span(finding.rule),
     ]
     if not finding.settled:
-        meta.append(f"*{escape(ui('unsettled', lang))}*")
+        meta.append(f"*({escape(tr(lang, UNSETTLED))})*")
     parts.append(" · ".join(meta) + "\n")
     parts.append(paragraph(finding.explanation) + "\n")
+    counts = f"{tr(lang, 'Occurrences')}: {finding.occurrences}\n"
     if finding.workers:
         pids = ", ".join(str(w.pid) for w in finding.workers)
+        counts = f"{ntr(lang, 'Worker', 'Workers', len(finding.workers))}: {pids} · {counts}"
+    parts.append(counts)
+    if finding.places:
+        parts.append(f"**{escape(tr(lang, 'Where'))}**\n")
+        total = finding.occurrences
         parts.append(
-            f"{_label('workers', lang)}: {pids} · "
-            f"{_label('occurrences', lang)}: {finding.occurrences}\n"
+            "".join(
+                f"- {place_phrase(place, total, lang, first=i == 0, code=code_span)}\n"
+                for i, place in enumerate(finding.places)
+            )
         )
-    parts.append(f"**{escape(_label('evidence', lang))}**\n")
+    parts.append(f"**{escape(tr(lang, 'Evidence'))}**\n")
     wheres = [f"{e.path}:{e.line}" if e.path else str(e.line) for e in finding.evidence]
+    times = evidence_times(finding.evidence)
     pad = max((len(where) for where in wheres), default=0)
-    evidence = "\n".join(
-        f"{printable(where):>{pad}}  {printable(item.text)}"
-        for where, item in zip(wheres, finding.evidence, strict=True)
-    )
+    width = max((len(time) for time in times), default=0)
+    rows = []
+    for where, time, item in zip(wheres, times, finding.evidence, strict=True):
+        columns = [f"{printable(where):>{pad}}"]
+        if width:  # a column of times only when some line has one
+            columns.append(f"{time:<{width}}")
+        columns.append(printable(item.text))
+        rows.append("  ".join(columns))
+    evidence = "\n".join(rows)
     parts.append(code_block(evidence))
     if finding.evidence_omitted:
-        parts.append(f"*{escape(ui('evidence_more', lang, n=finding.evidence_omitted))}*\n")
-    for key, items in (("for", finding.for_), ("against", finding.against)):
-        for item in items:
-            parts.append(f"- **{escape(_label(key, lang).rstrip(':'))}:** {escape(item)}\n")
+        parts.append(f"*{escape(evidence_more(finding.evidence_omitted, lang))}*\n")
+    for key, items in ((tr(lang, "For"), finding.for_), (tr(lang, "Against"), finding.against)):
+        for said in items:
+            parts.append(f"- **{escape(key)}:** {escape(said)}\n")
     if finding.fix is not None:
         parts.append(_fix(finding.fix, lang))
     for extra in finding.also:
-        parts.append(_fix(extra, lang, label="also"))
+        parts.append(_fix(extra, lang, also=True))
     return "\n".join(parts)
 
 
-def _fix(fix: FixOut, lang: str, label: str = "fix") -> str:
+def _fix(fix: FixOut, lang: str, also: bool = False) -> str:
     runbook = escape(fix.runbook_section)
+    label = tr(lang, "Also") if also else tr(lang, "Fix")
     head = (
-        f"**{escape(_label(label, lang))}:** {escape(fix.title)} "
-        f"{_label('in_file', lang)} {code_span(fix.file)}"
-        + (f" ({_label('runbook', lang).lstrip('(')}: {runbook})" if runbook else "")
+        f"**{escape(label)}:** {escape(fix.title)} "
+        f"{ptr(lang, 'file', 'in')} {code_span(fix.file)}"
+        + (f" ({tr(lang, 'runbook')}: {runbook})" if runbook else "")
         + "\n"
     )
     parts = [head]
     if fix.status != "suggested":
         parts.append(f"{escape(fix.note)}\n")
         if fix.status == "no_value" and fix.current:
-            parts.append(f"{_label('current', lang)}: {code_span(fix.current)}\n")
+            parts.append(f"{tr(lang, 'now')}: {code_span(fix.current)}\n")
         if fix.status == "no_value" and fix.caveat:
-            parts.append(f"**{escape(_label('caution', lang))}:** {escape(fix.caveat)}\n")
+            parts.append(f"**{escape(tr(lang, 'Caution'))}:** {escape(fix.caveat)}\n")
         return "\n".join(parts)
     if fix.current:
-        parts.append(f"{_label('current', lang)}: {code_span(fix.current)}\n")
+        parts.append(f"{tr(lang, 'now')}: {code_span(fix.current)}\n")
     snippet = printable(fix.snippet.strip("\n"), keep_newlines=True)
     parts.append(code_block(snippet, _language(fix.file)))
     if fix.caveat:
-        parts.append(f"**{escape(_label('caution', lang))}:** {escape(fix.caveat)}\n")
+        parts.append(f"**{escape(tr(lang, 'Caution'))}:** {escape(fix.caveat)}\n")
     return "\n".join(parts)

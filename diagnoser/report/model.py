@@ -21,11 +21,29 @@ class Evidence(_Model):
     line: int = Field(description="1-based line number in its input")
     text: str = Field(description="the line exactly as read (untrusted text)")
     path: str | None = Field(default=None, description="the input, when several were read")
+    time: str | None = Field(
+        default=None,
+        description="when it was logged, ISO 8601 in the log's own time: with the offset "
+        "its stamp gives (none for a stamp without one), UTC (Z) for a time from a "
+        "wrapper's epoch; a traceback's lines take its header's time. Absent when unknown",
+    )
 
 
 class WorkerId(_Model):
     instance: str = Field(description="platform instance, or the input the lines came from")
     pid: int
+
+
+class PlaceOut(_Model):
+    """Where some of a finding's occurrences happened."""
+
+    path: str = Field(default="", description="the request's path, without its query")
+    frame: str = Field(
+        default="",
+        description="the code the worker was stuck in: the abort traceback's app frame "
+        "(else its stuck frame), as `file:line in function`",
+    )
+    occurrences: int = Field(ge=1, description="how many of the occurrences happened there")
 
 
 class FixOut(_Model):
@@ -58,8 +76,18 @@ class FindingOut(_Model):
         description="false when the deciding outcome was not in the log (e.g. a WORKER "
         "TIMEOUT whose kill or exit never got logged)",
     )
-    occurrences: int = Field(ge=1, description="how many times the rule fired")
-    workers: list[WorkerId]
+    occurrences: int = Field(
+        ge=1, description="how many times the rule fired, including those past the kept bound"
+    )
+    workers: list[WorkerId] = Field(
+        description="the distinct workers of its matched events (not of the evidence around "
+        "them), over every occurrence"
+    )
+    places: list[PlaceOut] = Field(
+        default_factory=list,
+        description="where its occurrences happened (request path and stuck frame), most "
+        "frequent first, at most 5; empty when the log names neither",
+    )
     evidence: list[Evidence]
     evidence_omitted: int = Field(default=0, description="evidence lines left out for length")
     fix: FixOut | None = None
@@ -109,6 +137,16 @@ class GunicornOut(_Model):
     starts: int = 0
 
 
+class LatencyOut(_Model):
+    """How long requests took on one instance, from its router, proxy or access lines."""
+
+    requests: int = Field(ge=1, description="requests with a duration")
+    p50_ms: int = Field(description="median duration, ms")
+    p95_ms: int
+    p99_ms: int
+    max_ms: int = Field(description="the slowest request, ms")
+
+
 class SettingOut(_Model):
     value: str
     source: str
@@ -130,6 +168,11 @@ class Report(_Model):
     lines: LinesOut
     gunicorn: dict[str, GunicornOut] = Field(
         default_factory=dict, description="per instance: what the log says of the server"
+    )
+    latency: dict[str, LatencyOut] = Field(
+        default_factory=dict,
+        description="per instance (or input, when lines name no instance): request "
+        "durations' percentiles, when the log times requests",
     )
     findings: list[FindingOut] = Field(description="most likely cause first")
     workers: list[WorkerOut]
@@ -175,3 +218,4 @@ class LiveSnapshot(_Model):
     evicted: int = Field(description="old workers evicted from memory")
     workers: list[LiveWorker] = Field(description="most recently active first")
     updates: list[FindingUpdate] = Field(description="latest finding updates, newest first")
+    lang: str = "en"

@@ -14,9 +14,20 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from diagnoser.i18n import lines_summary, ui
+from diagnoser.i18n import ntr, ptr, tr
 from diagnoser.report.model import FindingOut, FixOut, Report, TimelineOut
 from diagnoser.report.safe import literal, printable
+from diagnoser.report.words import (
+    NO_FINDINGS,
+    TIMELINE,
+    UNSETTLED,
+    evidence_more,
+    evidence_times,
+    latency_phrase,
+    lines_summary,
+    place_phrase,
+    severity_label,
+)
 from diagnoser.timeline import chart_lines, chart_width
 
 SEVERITY_STYLE = {
@@ -25,6 +36,7 @@ SEVERITY_STYLE = {
     "info": "bold white on blue",
 }
 BORDER = {"critical": "red", "warning": "yellow", "info": "blue"}
+SHOWN_WORKERS = 20  # pids listed before "(+N)"
 LEXER = {".py": "python", ".yaml": "yaml", ".yml": "yaml", ".sh": "bash"}
 
 
@@ -58,16 +70,17 @@ class TextFormatter:
         )
         console.print(_summary(report, lang))
         for name, server in report.gunicorn.items():
-            gunicorn = ui("gunicorn", lang)
-            bits = [f"{gunicorn} {server.version}" if server.version else gunicorn]
+            bits = [f"Gunicorn {server.version}" if server.version else "Gunicorn"]
             if server.worker_class:
-                bits.append(f"{ui('worker_class', lang)} {server.worker_class}")
+                bits.append(f"{tr(lang, 'worker class')} {server.worker_class}")
             if server.starts > 1:
-                bits.append(ui("started_times", lang, n=server.starts))
+                bits.append(ntr(lang, "started {n} time", "started {n} times", server.starts))
             console.print(literal(f"{name}: " + ", ".join(bits), "dim"))
+        for name, latency in report.latency.items():
+            console.print(literal(f"{name}: {latency_phrase(latency, lang)}", "dim"))
         if not report.findings:
             console.print()
-            console.print(Text(ui("no_findings", lang), style="green"))
+            console.print(Text(tr(lang, NO_FINDINGS), style="green"))
         shown = [f for f in report.findings if f.severity != "info"]
         quiet = [f for f in report.findings if f.severity == "info"]
         for index, finding in enumerate(shown, 1):
@@ -75,7 +88,7 @@ class TextFormatter:
             console.print(_finding(index, finding, lang))
         if quiet:
             console.print()
-            console.print(Text(ui("also_seen", lang), style="bold"))
+            console.print(Text(tr(lang, "Also seen (no action needed)") + ":", style="bold"))
             for finding in quiet:
                 console.print(Text.assemble("  • ", literal(finding.title)))
         if report.timeline is not None:
@@ -94,42 +107,46 @@ def _finding(index: int, finding: FindingOut, lang: str) -> Panel:
     severity = finding.severity.value
     parts: list[RenderableType] = []
     heading = Text.assemble(
-        (f" {ui(severity, lang)} ", SEVERITY_STYLE[severity]),
+        (f" {severity_label(severity, lang)} ", SEVERITY_STYLE[severity]),
         "  ",
         (finding.cause.value, "bold"),
-        f"  {ui('confidence', lang)} {round(finding.confidence * 100)}%",
-        ("" if finding.settled else f"  {ui('unsettled', lang)}", "italic"),
+        f"  {tr(lang, 'confidence')} {round(finding.confidence * 100)}%",
+        ("" if finding.settled else f"  ({tr(lang, UNSETTLED)})", "italic"),
         (f"  [{finding.rule}]", "dim"),
     )
     parts.append(heading)
     parts.append(literal(finding.title, "bold"))
     parts.append(literal(finding.explanation))
+    counts = f"{tr(lang, 'Occurrences')}: {finding.occurrences}"
     if finding.workers:
-        pids = ", ".join(str(w.pid) for w in finding.workers[:20])
-        more = f" (+{len(finding.workers) - 20})" if len(finding.workers) > 20 else ""
-        parts.append(
-            literal(
-                f"{ui('workers', lang)}: {pids}{more}   "
-                f"{ui('occurrences', lang)}: {finding.occurrences}",
-                "dim",
-            )
+        pids = ", ".join(str(w.pid) for w in finding.workers[:SHOWN_WORKERS])
+        more = len(finding.workers) - SHOWN_WORKERS
+        label = ntr(lang, "Worker", "Workers", len(finding.workers))
+        counts = f"{label}: {pids}{f' (+{more})' if more > 0 else ''}   {counts}"
+    parts.append(literal(counts, "dim"))
+    if finding.places:
+        places = "; ".join(
+            place_phrase(place, finding.occurrences, lang, first=index == 0)
+            for index, place in enumerate(finding.places)
         )
+        parts.append(Text.assemble((f"{tr(lang, 'Where')}: ", "bold"), literal(places)))
     for key, items, style in (
-        ("for", finding.for_, "green"),
-        ("against", finding.against, "yellow"),
+        (tr(lang, "For"), finding.for_, "green"),
+        (tr(lang, "Against"), finding.against, "yellow"),
     ):
         for said in items:
-            parts.append(Text.assemble((f"{ui(key, lang)} ", f"bold {style}"), literal(said)))
-    parts.append(Text(ui("evidence", lang), style="bold"))
+            parts.append(Text.assemble((f"{key}: ", f"bold {style}"), literal(said)))
+    parts.append(Text(tr(lang, "Evidence") + ":", style="bold"))
     table = Table.grid(padding=(0, 1))
     table.add_column(justify="right", style="cyan", no_wrap=True)
+    table.add_column(style="dim", no_wrap=True)
     table.add_column(overflow="fold")
-    for item in finding.evidence:
+    for item, time in zip(finding.evidence, evidence_times(finding.evidence), strict=True):
         where = f"{item.path}:{item.line}" if item.path else str(item.line)
-        table.add_row(literal(where), literal(item.text))
+        table.add_row(literal(where), literal(time), literal(item.text))
     parts.append(table)
     if finding.evidence_omitted:
-        parts.append(Text(ui("evidence_more", lang, n=finding.evidence_omitted), style="dim"))
+        parts.append(Text(evidence_more(finding.evidence_omitted, lang), style="dim"))
     if finding.fix is not None:
         parts.extend(_fix_parts(finding.fix, lang, "fix"))
     for extra in finding.also:
@@ -144,7 +161,7 @@ def _finding(index: int, finding: FindingOut, lang: str) -> Panel:
 
 def _timeline(timeline: TimelineOut, lang: str, columns: int) -> Group:
     """The chart: its title, then one line per series and the time axis, never wrapped."""
-    rows = [Text(ui("timeline", lang), style="bold")]
+    rows = [Text(tr(lang, TIMELINE), style="bold")]
     for line in chart_lines(timeline, lang, columns):
         row = literal(line, "cyan")
         row.no_wrap = True
@@ -156,25 +173,32 @@ def _timeline(timeline: TimelineOut, lang: str, columns: int) -> Group:
 def _fix_parts(fix: FixOut, lang: str, label: str) -> list[RenderableType]:
     """A fix: its title, then the whole snippet (never cut), or why there is none."""
     runbook: list[Text | tuple[str, str]] = (
-        [(ui("runbook", lang), "dim"), literal(fix.runbook_section, "dim"), (")", "dim")]
+        [
+            (f"  ({tr(lang, 'runbook')}: ", "dim"),
+            literal(fix.runbook_section, "dim"),
+            (")", "dim"),
+        ]
         if fix.runbook_section
         else []
     )
+    heading = tr(lang, "Also") if label == "also" else tr(lang, "Fix")
     parts: list[RenderableType] = [
         Text.assemble(
-            (ui(label, lang), "bold green"),
+            (f"{heading}: ", "bold green"),
             literal(fix.title),
-            (ui("in_file", lang), "dim"),
+            (f"  {ptr(lang, 'file', 'in')} ", "dim"),
             literal(fix.file, "bold"),
             *runbook,
         )
     ]
+    now = f"{tr(lang, 'now')}: "
+    caution = f"{tr(lang, 'Caution')}: "
     if fix.status != "suggested":
         parts.append(Text.assemble(("  ", ""), literal(fix.note, "dim")))
         if fix.status == "no_value" and fix.current:
-            parts.append(Text.assemble((f"{ui('current', lang)}: ", "dim"), literal(fix.current)))
+            parts.append(Text.assemble((now, "dim"), literal(fix.current)))
         if fix.status == "no_value" and fix.caveat:
-            parts.append(Text.assemble((ui("caution", lang), "bold yellow"), literal(fix.caveat)))
+            parts.append(Text.assemble((caution, "bold yellow"), literal(fix.caveat)))
         return parts
     parts.append(
         Syntax(
@@ -186,7 +210,7 @@ def _fix_parts(fix: FixOut, lang: str, label: str) -> list[RenderableType]:
         )
     )
     if fix.current:
-        parts.append(Text.assemble((f"{ui('current', lang)}: ", "dim"), literal(fix.current)))
+        parts.append(Text.assemble((now, "dim"), literal(fix.current)))
     if fix.caveat:
-        parts.append(Text.assemble((ui("caution", lang), "bold yellow"), literal(fix.caveat)))
+        parts.append(Text.assemble((caution, "bold yellow"), literal(fix.caveat)))
     return parts
