@@ -63,7 +63,7 @@ class TextFormatter:
         console = Console(
             file=out,
             force_terminal=self.color,
-            no_color=self.color is False,
+            no_color=None if self.color is None else not self.color,
             width=self.width,
             highlight=False,
             soft_wrap=False,
