@@ -24,9 +24,19 @@ from diagnoser.findings import ANY_INSTANCE, build_findings
 from diagnoser.matching import where_ok
 from diagnoser.recognizers import LineParser
 from diagnoser.remedies import Remedies
-from diagnoser.report.model import GunicornOut, LatencyOut, LinesOut, Report, SettingOut, WorkerOut
+from diagnoser.report.model import (
+    GunicornOut,
+    InputOut,
+    InputStatus,
+    LatencyOut,
+    LinesOut,
+    Report,
+    SettingOut,
+    Verdict,
+    WorkerOut,
+)
 from diagnoser.rules import Fix, Rule, RuleError, Where, load_rules
-from diagnoser.sources import Line, read_blocks
+from diagnoser.sources import MAX_LINE, InputError, Line, ReadState, read_blocks
 from diagnoser.stats import RequestStats
 from diagnoser.timeline import Timeline
 
@@ -67,6 +77,8 @@ class Analysis:
         self.correlator = Correlator(max_workers=max_workers, max_retired=max_retired)
         self.engine = Engine(rules, self.correlator)
         self.inputs: list[str] = []
+        # how each input was read, as the reader tells (`read_state`)
+        self.read_states: dict[str, ReadState] = {}
         self.stats = RequestStats()
         self.timeline = Timeline()
         self._parsers: dict[str, LineParser] = {}
@@ -293,6 +305,40 @@ class Analysis:
             fired.extend(self.engine.feed(event))
         return fired
 
+    def read_state(self, state: ReadState) -> None:
+        """The reader's account of one input (compression, cut lines, an early end)."""
+        self._parser(state.name)
+        self.read_states[state.name] = state
+
+    def _sources(self) -> list[InputOut]:
+        out: list[InputOut] = []
+        for name in self.inputs:
+            c = self._parsers[name].counts
+            state = self.read_states.get(name, ReadState(name))
+            known = c.recognized + c.traceback + c.app
+            status: InputStatus = "read"
+            if state.failed:
+                status = "failed"
+            elif state.problem:
+                status = "incomplete"
+            elif c.read == 0:
+                status = "empty"
+            elif known == 0:
+                status = "unrecognized"
+            out.append(
+                InputOut(
+                    name=name,
+                    status=status,
+                    lines=c.read,
+                    recognized=known,
+                    cut=state.cut,
+                    compression=state.compression,
+                    encoding=state.encoding,
+                    problem=state.problem,
+                )
+            )
+        return out
+
     def report(self) -> Report:
         lines = LinesOut(
             read=0, recognized=0, traceback=0, app=0, unrecognized=0, blank=0, wrapper=0
@@ -306,6 +352,8 @@ class Analysis:
             lines.unrecognized += c.unrecognized
             lines.blank += c.blank
             lines.wrapper += c.wrapper
+        lines.cut = sum(state.cut for state in self.read_states.values())
+        sources = self._sources()
         findings = build_findings(
             self.engine.occurrences,
             self.fixes,
@@ -339,8 +387,15 @@ class Analysis:
             for name, i in self.correlator.instances.items()
             if i.version or i.worker_class or i.starts
         }
+        verdict: Verdict = "findings" if findings else "healthy"
+        if not findings and not any(source.recognized for source in sources):
+            verdict = "unrecognized"
         return Report(
+            verdict=verdict,
+            complete=not any(s.status in ("failed", "incomplete") for s in sources),
             inputs=list(self.inputs),
+            sources=sources,
+            warnings=_warnings(sources, verdict),
             lines=lines,
             gunicorn=gunicorn,
             latency={
@@ -372,6 +427,35 @@ class Analysis:
                 if any(where_ok(where, event) for event in samples.get(kind, ())):
                     return True
         return False
+
+
+def _warnings(sources: list[InputOut], verdict: Verdict) -> list[str]:
+    """One line for each input that was not read whole and recognized."""
+    out: list[str] = []
+    for source in sources:
+        name = "standard input" if source.name == "-" else source.name
+        if source.status in ("failed", "incomplete"):
+            out.append(source.problem)
+        elif source.status == "empty":
+            out.append(f"{name}: no lines read (empty input)")
+        elif source.status == "unrecognized":
+            out.append(
+                f"{name}: no line of it ({source.lines:,} read) was recognized as a "
+                "Gunicorn, platform or application log (binary data, another program's "
+                "log, or the wrong file?)"
+            )
+        if source.cut:
+            kib = MAX_LINE // 1024
+            if source.cut == 1:
+                out.append(f"{name}: 1 line longer than {kib} KiB was cut to its first {kib} KiB")
+            else:
+                out.append(
+                    f"{name}: {source.cut:,} lines longer than {kib} KiB were cut to "
+                    f"their first {kib} KiB"
+                )
+    if verdict == "unrecognized" and len(sources) > 1:
+        out.append("nothing in any input was recognized: no diagnosis can be made")
+    return out
 
 
 def _text(raw: bytes) -> str:
@@ -424,10 +508,19 @@ def analyze_paths(
     for config_file in sorted(config_files or [], key=lambda p: p.suffix != ".py"):
         analysis.configuration.read_file(config_file)
     for path in paths:
-        for data, first in read_blocks(path):
-            analysis.feed_block(path, data, first)
-            if progress is not None:
-                progress(path, data)
+        state = ReadState(path)
+        try:
+            for data, first in read_blocks(path, state):
+                analysis.feed_block(path, data, first)
+                if progress is not None:
+                    progress(path, data)
+        except InputError as exc:
+            if len(paths) == 1:
+                raise
+            # one input of several: the others are still read, and this one reported
+            state.failed = True
+            state.problem = str(exc)
+        analysis.read_state(state)
         analysis.end_source(path)
     analysis.finish()
     return analysis.report()

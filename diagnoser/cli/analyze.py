@@ -25,6 +25,7 @@ from diagnoser.cli.app import (
     color_choice,
     exit_code,
     fail,
+    warn,
 )
 from diagnoser.cli.output import OutputError, check_output, write_report
 from diagnoser.cli.progress import ReadProgress
@@ -33,7 +34,7 @@ from diagnoser.config import ConfigError
 from diagnoser.i18n import default_lang
 from diagnoser.report import formatter
 from diagnoser.rules import RuleError
-from diagnoser.sources import STDIN, InputError, check_readable
+from diagnoser.sources import STDIN, InputError
 
 
 class OutputFormat(StrEnum):
@@ -104,7 +105,6 @@ def analyze(
     if (diff or fix) and not config:
         fail("--diff and --fix change the files given with --config FILE: name at least one")
     try:
-        check_readable(inputs)
         if output is not None:
             check_output(output)
         select, ignore = selection.resolve(select, ignore, rules)
@@ -132,6 +132,7 @@ def analyze(
                 print(f"diagnoser: fixed {path} (original in {path}.orig)", file=sys.stderr)
         except fixer.FixError as exc:
             fail(str(exc))
+    warn(report)
     report_formatter = formatter(
         output_format.value, color=color_choice(color), width=width, lang=language
     )

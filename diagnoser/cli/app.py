@@ -19,11 +19,11 @@ import typer
 
 from diagnoser import __version__
 from diagnoser.cli import selection
-from diagnoser.cli.usage import DiagnoserGroup, choices, print_error
+from diagnoser.cli.usage import DiagnoserGroup, choices, print_error, print_warning
 from diagnoser.report.model import Report
 from diagnoser.vocabulary import Severity
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 app = typer.Typer(
     name="diagnoser",
@@ -53,8 +53,19 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_ERROR)
 
 
+def warn(report: Report) -> None:
+    """The report's warnings on standard error, one line each."""
+    for warning in report.warnings:
+        print_warning(warning)
+
+
 def exit_code(report: Report, fail_on: FailOn) -> int:
-    """1 when a finding reaches `fail_on`'s severity, else 0."""
+    """2 when nothing read was recognized; else 3 when an input failed or ended early;
+    else 1 when a finding reaches `fail_on`'s severity; else 0."""
+    if report.verdict == "unrecognized":
+        return EXIT_ERROR
+    if not report.complete:
+        return EXIT_INCOMPLETE
     if fail_on is FailOn.never:
         return EXIT_OK
     threshold = Severity(fail_on.value).rank

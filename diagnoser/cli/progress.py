@@ -6,7 +6,6 @@ logs get nothing; the report on standard output is unaffected either way.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from types import TracebackType
@@ -27,7 +26,7 @@ from rich.progress import (
 from rich.text import Text
 
 from diagnoser.report.safe import printable
-from diagnoser.sources import STDIN
+from diagnoser.sources import STDIN, size_of
 
 
 class _LinesPerSecond(ProgressColumn):
@@ -36,16 +35,6 @@ class _LinesPerSecond(ProgressColumn):
         elapsed = task.elapsed or 0.0
         rate = lines / elapsed if elapsed > 0 else 0.0
         return Text(f"{lines:,} lines  {rate:,.0f} lines/s", style="progress.data.speed")
-
-
-def _size(path: str) -> int | None:
-    """Bytes the reader will see: a plain file's size (unknown for stdin and .gz)."""
-    if path == STDIN or path.endswith(".gz"):
-        return None
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return None
 
 
 class ReadProgress:
@@ -88,7 +77,7 @@ class ReadProgress:
         if task is None:
             name = "stdin" if path == STDIN else Path(path).name
             task = self._tasks[path] = self._progress.add_task(
-                escape(printable(name)), total=_size(path), lines=0
+                escape(printable(name)), total=size_of(path), lines=0
             )
         lines = int(self._progress.tasks[task].fields.get("lines", 0)) + data.count(b"\n")
         self._progress.update(task, advance=len(data), lines=lines)

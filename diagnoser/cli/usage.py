@@ -40,6 +40,11 @@ def print_error(message: str) -> None:
     typer.echo(PREFIX + printable(message), err=True)
 
 
+def print_warning(message: str) -> None:
+    """One warning line on standard error, control characters made visible."""
+    typer.echo("diagnoser: warning: " + printable(message), err=True)
+
+
 def did_you_mean(close: Sequence[str]) -> str:
     """`did you mean a, b?`, or "" when nothing is close."""
     return f"did you mean {', '.join(close)}?" if close else ""

@@ -15,12 +15,12 @@ from diagnoser.i18n import ntr, ptr, tr
 from diagnoser.report.model import FindingOut, FixOut, Report
 from diagnoser.report.safe import printable
 from diagnoser.report.words import (
-    NO_FINDINGS,
     TIMELINE,
     UNSETTLED,
     evidence_more,
     evidence_times,
     lines_summary,
+    no_findings,
     place_phrase,
     severity_label,
 )
@@ -128,7 +128,9 @@ class MarkdownFormatter:
         lang = self.lang or report.lang
         title = tr(lang, "Gunicorn worker incident report")
         parts = [f"# {escape(title)}\n", _summary(report, lang)]
-        parts.append(_findings_table(report.findings, lang))
+        if report.warnings:
+            parts.append("".join(f"> **!** {escape(w)}\n>\n" for w in report.warnings)[:-2])
+        parts.append(_findings_table(report, lang))
         for index, finding in enumerate(report.findings, 1):
             parts.append(_finding(index, finding, lang))
         if report.timeline is not None:
@@ -176,10 +178,11 @@ def _latency_table(report: Report, lang: str) -> str:
     return "\n".join(rows) + "\n"
 
 
-def _findings_table(findings: list[FindingOut], lang: str) -> str:
+def _findings_table(report: Report, lang: str) -> str:
+    findings = report.findings
     heading = f"## {escape(tr(lang, 'Findings'))}\n\n"
     if not findings:
-        return heading + paragraph(tr(lang, NO_FINDINGS)) + "\n"
+        return heading + paragraph(no_findings(report, lang)) + "\n"
     columns = [
         "#",
         tr(lang, "Severity"),

@@ -129,6 +129,36 @@ class LinesOut(_Model):
     wrapper: int = Field(
         default=0, description="structure lines of multi-line records (pretty-printed JSON)"
     )
+    cut: int = Field(
+        default=0,
+        description="lines longer than the line limit (64 KiB), cut to their head when "
+        "read; each is still counted once above",
+    )
+
+
+InputStatus = Literal["read", "incomplete", "failed", "unrecognized", "empty"]
+Verdict = Literal["findings", "healthy", "unrecognized"]
+
+
+class InputOut(_Model):
+    """How one input was read."""
+
+    name: str = Field(description="as given (- is standard input)")
+    status: InputStatus = Field(
+        description="read: to its end, and recognized; incomplete: it ended early (a "
+        "truncated compressed file, a read error), the lines before are used; failed: "
+        "it could not be read at all; unrecognized: no line of it was recognized "
+        "(binary data, another program's log, the wrong file); empty: no lines"
+    )
+    lines: int = Field(description="lines read from it")
+    recognized: int = Field(
+        description="its lines read as a known log: events, tracebacks and lines in a "
+        "known format that no template knows"
+    )
+    cut: int = Field(default=0, description="its lines cut to the line limit")
+    compression: str = Field(default="", description="gzip, bzip2, xz or zstd, from its bytes")
+    encoding: str = Field(default="utf-8", description="as found from its bytes")
+    problem: str = Field(default="", description="why it failed or ended early")
 
 
 class GunicornOut(_Model):
@@ -164,7 +194,20 @@ class TimelineOut(_Model):
 
 class Report(_Model):
     version: Literal[1] = 1
+    verdict: Verdict = Field(
+        default="healthy",
+        description="findings: at least one finding; healthy: the input was recognized "
+        "and shows no cause; unrecognized: nothing in it was recognized, so nothing can "
+        "be said (never reported as healthy)",
+    )
+    complete: bool = Field(default=True, description="false when an input failed or ended early")
     inputs: list[str]
+    sources: list[InputOut] = Field(
+        default_factory=list, description="per input, in the order given: how it was read"
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="what the reader could not do, one line each"
+    )
     lines: LinesOut
     gunicorn: dict[str, GunicornOut] = Field(
         default_factory=dict, description="per instance: what the log says of the server"

@@ -18,13 +18,13 @@ from diagnoser.i18n import ntr, ptr, tr
 from diagnoser.report.model import FindingOut, FixOut, Report, TimelineOut
 from diagnoser.report.safe import literal, printable
 from diagnoser.report.words import (
-    NO_FINDINGS,
     TIMELINE,
     UNSETTLED,
     evidence_more,
     evidence_times,
     latency_phrase,
     lines_summary,
+    no_findings,
     place_phrase,
     severity_label,
 )
@@ -78,9 +78,12 @@ class TextFormatter:
             console.print(literal(f"{name}: " + ", ".join(bits), "dim"))
         for name, latency in report.latency.items():
             console.print(literal(f"{name}: {latency_phrase(latency, lang)}", "dim"))
+        for warning in report.warnings:
+            console.print(literal(f"! {warning}", "yellow"))
         if not report.findings:
             console.print()
-            console.print(Text(tr(lang, NO_FINDINGS), style="green"))
+            style = "yellow" if report.verdict == "unrecognized" else "green"
+            console.print(Text(no_findings(report, lang), style=style))
         shown = [f for f in report.findings if f.severity != "info"]
         quiet = [f for f in report.findings if f.severity == "info"]
         for index, finding in enumerate(shown, 1):

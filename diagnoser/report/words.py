@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from diagnoser.i18n import N_, ntr, ptr, tr
-from diagnoser.report.model import Evidence, LatencyOut, LinesOut, PlaceOut
+from diagnoser.report.model import Evidence, LatencyOut, LinesOut, PlaceOut, Report
 
 
 def lines_summary(lines: LinesOut, workers: int, lang: str) -> str:
@@ -34,6 +34,17 @@ def lines_summary(lines: LinesOut, workers: int, lang: str) -> str:
 
 # Words the text and markdown reports share.
 NO_FINDINGS = N_("No worker timeouts, kills or boot failures found.")
+UNRECOGNIZED = N_(
+    "Nothing in the input was recognized as a Gunicorn, platform or application log, "
+    "so no diagnosis can be made."
+)
+
+
+def no_findings(report: Report, lang: str) -> str:
+    """What a report without findings says: healthy, or that nothing was recognized."""
+    return tr(lang, UNRECOGNIZED if report.verdict == "unrecognized" else NO_FINDINGS)
+
+
 UNSETTLED = N_("outcome not in the log")
 TIMELINE = N_("Timeline (events per minute)")
 
