@@ -14,59 +14,85 @@ import select
 from collections.abc import Iterator
 from pathlib import Path
 
-from diagnoser.sources import InputError, Line, LineBlock
+from diagnoser.sources import (
+    InputError,
+    Line,
+    LineBlock,
+    LineBounder,
+    Normalizer,
+    compression_of,
+)
 
 Batch = list[Line | LineBlock]
 
 CHUNK = 1 << 20  # whatever the pipe holds, up to this much, is read at once
 # A lone closing brace at column 0 ends a pretty-printed JSON record: deliver it
 # even without its newline, which only comes with the next record.
-_HANGING = (b"}", b"}\r")
+_HANGING = b"}"
 
 
 class LineSplitter:
-    """Bytes in, numbered text lines out; keeps the unfinished tail."""
+    """Bytes in, numbered lines out, as `sources.read_blocks` makes them: UTF-16 and
+    BOMs transcoded, CR and CRLF taken as line ends, lines cut to `MAX_LINE`; the
+    unfinished last line is held back (bounded too)."""
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.number = 0
-        self._tail = b""
+        self._normalizer = Normalizer()
+        self._bounder = LineBounder()
+        self._started = False
         self._hanging_sent = False
+
+    @property
+    def cut(self) -> int:
+        """Lines cut to MAX_LINE so far."""
+        return self._bounder.cut
+
+    @property
+    def encoding(self) -> str:
+        return self._normalizer.encoding
 
     def feed(self, data: bytes) -> Batch:
         """The whole lines in `data` (and the tail held back), as one block."""
         if not data:
             return []
-        buffer = self._tail + data
-        if self._hanging_sent:
-            # The `}` went out already: drop it, and the line end that completes it.
+        if not self._started:
+            self._started = True
+            kind = compression_of(data)
+            if kind:
+                raise InputError(
+                    f"{self.source}: {kind}-compressed data; watch reads a live text "
+                    "stream (diagnoser analyze reads compressed logs)"
+                )
+        data = self._normalizer.feed(data)
+        if self._hanging_sent and data:
+            # The `}` went out already: the line end that completes it is not a line.
             self._hanging_sent = False
-            buffer = buffer[1:]
-            if buffer.startswith(b"\r\n"):
-                buffer = buffer[2:]
-            elif buffer.startswith(b"\n"):
-                buffer = buffer[1:]
-        cut = buffer.rfind(b"\n") + 1
-        self._tail = buffer[cut:]
+            if data.startswith(b"\n"):
+                data = data[1:]
         out: Batch = []
-        if cut:
-            count = buffer.count(b"\n", 0, cut)
-            out.append(LineBlock(self.source, buffer[:cut], self.number + 1, count))
+        block = self._bounder.feed(data)
+        if block:
+            count = block.count(b"\n")
+            out.append(LineBlock(self.source, block, self.number + 1, count))
             self.number += count
-        if self._tail in _HANGING:
+        if self._bounder.held == _HANGING:
+            self._bounder.take_held()
             out.append(self._line("}"))
             self._hanging_sent = True
         return out
 
-    def flush(self) -> list[Line]:
+    def flush(self) -> Batch:
         """End of input: the unterminated last line, if any."""
-        tail, self._tail = self._tail, b""
-        if self._hanging_sent:
-            tail = tail[1:]
-            self._hanging_sent = False
-        if not tail:
+        rest = self._bounder.feed(self._normalizer.end()) + self._bounder.end()
+        self._hanging_sent = False
+        if not rest:
             return []
-        return [self._line(tail.decode("utf-8", "replace").removesuffix("\r"))]
+        count = rest.count(b"\n")
+        block = LineBlock(self.source, rest, self.number + 1, count)
+        self.number += count
+        return [block]
 
     def _line(self, text: str) -> Line:
         self.number += 1

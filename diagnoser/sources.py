@@ -131,7 +131,7 @@ def size_of(path: str) -> int | None:
             head = handle.read(8)
     except OSError:
         return None
-    return None if _compression(head) else status.st_size
+    return None if compression_of(head) else status.st_size
 
 
 # -- compression and encoding ------------------------------------------------
@@ -151,7 +151,8 @@ _BOMS = (
 )
 
 
-def _compression(head: bytes) -> str:
+def compression_of(head: bytes) -> str:
+    """The compression the first bytes of an input show ("" for none)."""
     for magic, name in _MAGIC:
         if head.startswith(magic):
             return name
@@ -423,7 +424,7 @@ def read_blocks(path: str, state: ReadState | None = None) -> Iterator[tuple[byt
 
     try:
         head = _first_bytes(raw, path)
-        state.compression = _compression(head)
+        state.compression = compression_of(head)
         stream: _Reader = raw
         pending = head
         if state.compression:

@@ -47,6 +47,11 @@ class LineParser:
 
     def feed(self, record: Record) -> tuple[Event, ...] | list[Event]:
         """The events completed by this record (usually none or one)."""
+        if self._tb is None and _binary(record.message):
+            # bytes that are not text match no template, however loose (a `7%|` in noise)
+            if record.counted:
+                self.counts.unrecognized += 1
+            return _NO_EVENTS
         if record.counted:
             return self._message(record, record.message, record.ts, record.instance)
         # A later message of a physical line already counted: keep it out of the totals.
@@ -274,3 +279,10 @@ class LineParser:
             self._wrapped_lines = 1
         self.counts.unrecognized += 1
         return None
+
+
+def _binary(text: str) -> bool:
+    """Whether a line is mostly not text: more than a tenth of it undecodable or NUL."""
+    if "\ufffd" not in text and "\x00" not in text:
+        return False
+    return (text.count("\ufffd") + text.count("\x00")) * 10 > len(text)
