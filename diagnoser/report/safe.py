@@ -1,29 +1,60 @@
-"""Text from logs is untrusted: show it literally, never as markup or control codes."""
+"""Text from logs is untrusted: show it literally, never as markup or control codes.
+
+One definition, `UNSAFE`, says which characters are not printable text: C0 and C1
+controls and DEL (category Cc), format characters (Cf: the bidi marks, embeddings,
+overrides and isolates, U+061C, zero-width characters, U+FEFF, the tag characters
+U+E0001-U+E007F), line and paragraph separators (Zl, Zp) and lone surrogates (Cs).
+Text and markdown show each as a visible escape (`\\x1b`, `\\u202e`,
+`\\U000e0041`); JSON writes each as a `\\uXXXX` escape (a surrogate pair past
+U+FFFF), so the string decodes to what the log said but the raw bytes hold none.
+"""
 
 from __future__ import annotations
 
-import re
+import json
+from typing import Any
 
+import regex
 from rich.text import Text
 
-# C0 and C1 controls (tab excepted), DEL, and the bidi overrides that can reorder text.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Characters that are not printable text, tab excepted (see the module's docstring).
+_NOT_PRINTABLE = r"\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}"
+UNSAFE = regex.compile(rf"(?!\t)[{_NOT_PRINTABLE}]")
+# In serialized JSON the encoder has escaped every C0 control inside strings, so a
+# raw newline there is the indentation between tokens.
+_UNSAFE_IN_JSON = regex.compile(rf"(?![\t\n])[{_NOT_PRINTABLE}]")
 
 
 def printable(text: str, *, keep_newlines: bool = False) -> str:
-    """`text` with every control character replaced by a visible escape."""
+    """`text` with every character that is not printable replaced by a visible escape."""
     if keep_newlines:
         return "\n".join(printable(part) for part in text.split("\n"))
-    if not _CONTROL.search(text):
+    if text.isascii() and text.isprintable():
         return text
-    return _CONTROL.sub(_escape, text)
+    return UNSAFE.sub(_escape, text)
 
 
-def _escape(m: re.Match[str]) -> str:
+def _escape(m: regex.Match[str]) -> str:
     code = ord(m.group(0))
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def literal(text: str, style: str = "") -> Text:
     """A rich Text that prints `text` exactly (no markup, no control codes)."""
     return Text(printable(text), style=style)
+
+
+def json_dumps(value: Any, *, indent: int | None = None) -> str:
+    """`value` as JSON, non-ASCII text kept as it is but every character that is not
+    printable written as a `\\uXXXX` escape (a surrogate pair past U+FFFF)."""
+    return _UNSAFE_IN_JSON.sub(_json_escape, json.dumps(value, ensure_ascii=False, indent=indent))
+
+
+def _json_escape(m: regex.Match[str]) -> str:
+    code = ord(m.group(0))
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
