@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,6 +21,7 @@ from diagnoser.incidents import (
     single_incident,
 )
 from diagnoser.report.model import Evidence, FindingOut, FixOut, PlaceOut, WorkerId
+from diagnoser.report.safe import backtick_span, code_chunks
 from diagnoser.rules import Fix, Rule, Where
 from diagnoser.runbook import runbook_section
 from diagnoser.timestamps import log_time
@@ -126,22 +127,51 @@ def _context(
     return ctx
 
 
-def render(template: str, ctx: dict[str, str], lang: str = "en") -> str:
+def render(template: str, ctx: dict[str, str], lang: str = "en", *, prose: bool = True) -> str:
     """Fill `{name}` or `{name|default}` placeholders from the evidence, and pick the
     form of `{name?one|other}` that fits the number `name` in `lang` ("worker" or
     "workers" for `{worker_count?worker|workers}`).
 
     A name the evidence lacks takes its default, or stays as written without one.
+
+    Values come from logs, and `prose` (a title, an explanation; not a snippet)
+    quotes settings as `code` spans: a backtick in a value must not pair with the
+    template's own. A value holding one becomes a code span of its own, or widens
+    the template's span it is placed in, each delimited by a backtick run longer
+    than any inside, so the template's spans stay as written.
     """
+    if not prose:
+        return _fill(template, ctx, lang, str)
+    parts: list[str] = []
+    for is_code, chunk in code_chunks(template):
+        if not is_code:
+            parts.append(_fill(chunk, ctx, lang, _quoted))
+            continue
+        ticks = len(chunk) - len(chunk.lstrip("`"))
+        inside = _fill(chunk[ticks:-ticks], ctx, lang, str)
+        if "`" not in inside:
+            parts.append(chunk[:ticks] + inside + chunk[:ticks] if inside else "")
+        else:
+            parts.append(backtick_span(inside))
+    return "".join(parts)
+
+
+def _quoted(value: str) -> str:
+    """A value placed in prose: as it is, or a code span when it holds a backtick."""
+    return backtick_span(value) if "`" in value else value
+
+
+def _fill(template: str, ctx: dict[str, str], lang: str, quote: Callable[[str], str]) -> str:
+    """`template` with its placeholders filled, each value passed through `quote`."""
 
     def fill(m: re.Match[str]) -> str:
         value = ctx.get(m.group(1))
         if m.group(3) is not None:  # a choice of forms; none counted speaks of one
             count = int(value) if value is not None and value.isdigit() else 0
             form = m.group(3) if count == 0 or plural_index(lang, count) == 0 else m.group(4)
-            return render(form, ctx, lang)
+            return _fill(form, ctx, lang, quote)
         if value is not None:
-            return value
+            return quote(value)
         return m.group(2) if m.group(2) is not None else m.group(0)
 
     return _PLACEHOLDER.sub(fill, template)
@@ -315,7 +345,7 @@ def _fix_out(fix: Fix, ctx: dict[str, str], lang: str, remedies: Remedies | None
     remedy = remedies.for_fix(fix) if remedies is not None else None
     if remedy is not None:
         ctx = {**ctx, **remedy.values}
-    snippet = render(words.snippet if words and words.snippet else fix.snippet, ctx)
+    snippet = render(words.snippet if words and words.snippet else fix.snippet, ctx, prose=False)
     return FixOut(
         id=fix.id,
         title=render(title, ctx),

@@ -23,6 +23,7 @@ UNSAFE = regex.compile(rf"(?!\t)[{_NOT_PRINTABLE}]")
 # In serialized JSON the encoder has escaped every C0 control inside strings, so a
 # raw newline there is the indentation between tokens.
 _UNSAFE_IN_JSON = regex.compile(rf"(?![\t\n])[{_NOT_PRINTABLE}]")
+_BACKTICKS = regex.compile(r"`+")
 
 
 def printable(text: str, *, keep_newlines: bool = False) -> str:
@@ -58,3 +59,37 @@ def _json_escape(m: regex.Match[str]) -> str:
         return f"\\u{code:04x}"
     code -= 0x10000
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def backtick_span(text: str) -> str:
+    """`text` as one CommonMark code span: delimited by a backtick run longer than any
+    inside it, padded with a space when it starts or ends with a backtick or space."""
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    ticks = "`" * (longest + 1)
+    if text[:1] == "`" or text[-1:] == "`" or (text[:1] == text[-1:] == " " and text.strip()):
+        text = f" {text} "
+    return f"{ticks}{text}{ticks}"
+
+
+def code_chunks(text: str) -> list[tuple[bool, str]]:
+    """Split `text` into (is_code_span, chunk) as CommonMark pairs backtick runs."""
+    runs = list(_BACKTICKS.finditer(text))
+    chunks: list[tuple[bool, str]] = []
+    prose_from = 0
+    i = 0
+    while i < len(runs):
+        opener = runs[i]
+        width = opener.end() - opener.start()
+        closer = next(
+            (j for j in range(i + 1, len(runs)) if runs[j].end() - runs[j].start() == width),
+            None,
+        )
+        if closer is None:  # an unmatched run is literal text
+            i += 1
+            continue
+        chunks.append((False, text[prose_from : opener.start()]))
+        chunks.append((True, text[opener.start() : runs[closer].end()]))
+        prose_from = runs[closer].end()
+        i = closer + 1
+    chunks.append((False, text[prose_from:]))
+    return chunks
