@@ -21,7 +21,7 @@ from diagnoser.incidents import (
     single_incident,
 )
 from diagnoser.report.model import Evidence, FindingOut, FixOut, PlaceOut, WorkerId
-from diagnoser.report.safe import backtick_span, code_chunks
+from diagnoser.report.safe import backtick_span, code_chunks, excerpt
 from diagnoser.rules import Fix, Rule, Where
 from diagnoser.runbook import runbook_section
 from diagnoser.timestamps import log_time
@@ -208,7 +208,7 @@ def _evidence(occurrences: list[Occurrence], multiple_inputs: bool) -> tuple[lis
             path = source if multiple_inputs else None
             # a traceback's lines were written with its header line, at its time
             time = None if event.ts is None else log_time(event.ts, event.text)
-            lines.append(Evidence(line=number, text=text, path=path, time=time))
+            lines.append(Evidence(line=number, text=excerpt(text), path=path, time=time))
     return lines, omitted
 
 
@@ -236,7 +236,8 @@ def _places(occurrences: list[Occurrence], counted: list[Counted]) -> list[Place
         key=lambda item: (-item[1], item[0]),
     )
     return [
-        PlaceOut(path=path, frame=frame, occurrences=n) for (path, frame), n in ranked[:MAX_PLACES]
+        PlaceOut(path=excerpt(path), frame=excerpt(frame), occurrences=n)
+        for (path, frame), n in ranked[:MAX_PLACES]
     ]
 
 
@@ -334,6 +335,12 @@ def _uncounted(past: PastBound | None) -> int:
     return 0 if past is None else past.total - len(past.records())
 
 
+def _excerpts(values: dict[str, str]) -> dict[str, str]:
+    """Values a rule's text may quote, each cut to an excerpt: a title or an explanation
+    quotes at most `EXCERPT_CHARS` of any one log text."""
+    return {name: excerpt(value) for name, value in values.items()}
+
+
 def _times(count: int, lang: str) -> str:
     return ntr(lang, "once", "{n} times", count)
 
@@ -344,7 +351,7 @@ def _fix_out(fix: Fix, ctx: dict[str, str], lang: str, remedies: Remedies | None
     caveat = (words.caveat if words else fix.caveat) if fix.caveat else ""
     remedy = remedies.for_fix(fix) if remedies is not None else None
     if remedy is not None:
-        ctx = {**ctx, **remedy.values}
+        ctx = {**ctx, **_excerpts(remedy.values)}
     snippet = render(words.snippet if words and words.snippet else fix.snippet, ctx, prose=False)
     return FixOut(
         id=fix.id,
@@ -353,9 +360,9 @@ def _fix_out(fix: Fix, ctx: dict[str, str], lang: str, remedies: Remedies | None
         snippet=snippet if remedy is None or remedy.status == "suggested" else "",
         runbook_section=runbook_section(fix.runbook_section, lang),
         caveat=render(caveat, ctx),
-        current=remedies.current(fix.setting) if remedies is not None and fix.setting else "",
+        current=excerpt(remedies.current(fix.setting)) if remedies and fix.setting else "",
         status=remedy.status if remedy is not None else "suggested",
-        note=remedy.note if remedy is not None else "",
+        note=excerpt(remedy.note) if remedy is not None else "",
     )
 
 
@@ -397,7 +404,7 @@ def finding_for(
     bound (`uncounted`: past that too, known only by their number)."""
     counted = counted or []
     total = len(occurrences) + len(counted) + uncounted
-    ctx = {**(extra_context or {}), **_context(occurrences, counted, total, lang)}
+    ctx = _excerpts({**(extra_context or {}), **_context(occurrences, counted, total, lang)})
     settled = any(o.settled for o in occurrences) or any(r.settled for r in counted)
     confidence = rule.confidence if settled else rule.confidence * 0.85
     speaks_for: list[str] = []
@@ -428,7 +435,9 @@ def finding_for(
         explanation=render(words.explanation if words else rule.explanation, ctx, lang).strip(),
         settled=settled,
         occurrences=total,
-        workers=[WorkerId(instance=i, pid=p) for i, p in _worker_keys(occurrences, counted)],
+        workers=[
+            WorkerId(instance=excerpt(i), pid=p) for i, p in _worker_keys(occurrences, counted)
+        ],
         places=_places(occurrences, counted) if single_incident(rule) else [],
         evidence=evidence,
         evidence_omitted=omitted,

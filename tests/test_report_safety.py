@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
+import subprocess
+import sys
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import RUNBOOK_LINES
+from rich.console import Console
 
 from diagnoser.analysis import Analysis, analyze_paths
+from diagnoser.live import LiveSession
 from diagnoser.report import formatter
-from diagnoser.report.live import JsonLinesWriter
+from diagnoser.report.live import JsonLinesWriter, LiveView
 from diagnoser.report.model import FindingUpdate, Report
+from diagnoser.report.safe import EXCERPT_CHARS, excerpt
 from diagnoser.rules import load_rules
 from diagnoser.sources import Line
 from diagnoser.vocabulary import UpdateStatus
@@ -79,9 +86,9 @@ def analyze_text(text: str) -> Report:
     return analysis.report()
 
 
-def write(report: Report, name: str) -> str:
+def write(report: Report, name: str, width: int = 100) -> str:
     out = io.StringIO()
-    formatter(name, color=False, width=1000).write(report, out)
+    formatter(name, color=False, width=width).write(report, out)
     return out.getvalue()
 
 
@@ -110,7 +117,7 @@ def test_the_probes_carry_the_payload_into_the_report() -> None:
 def test_text_and_markdown_show_every_such_character_as_an_escape(
     name: str, report: Callable[[], Report]
 ) -> None:
-    out = write(report(), name)
+    out = write(report(), name, width=1000)  # wide: the payload on one line
     assert not_printable(out) == []
     assert SHOWN in out  # in the evidence, as the log line
 
@@ -163,3 +170,130 @@ def test_through_the_whole_pipeline_from_a_file(tmp_path: Path) -> None:
     report = analyze_paths([str(log)])
     for name in ("text", "markdown", "json"):
         assert not_printable(write(report, name)) == []
+
+
+# -- bounded excerpts -----------------------------------------------------------------
+
+LONG = 60_000  # under the 64 KiB a line is cut to when read
+MAX_OUTPUT = 20_000  # bytes any one report of these logs may take
+MARKER = re.compile(r"… \[\+(\d+) chars\]")
+
+
+def marker_in(out: str) -> bool:
+    """Whether `out` shows a cut's marker, even wrapped across a panel's lines."""
+    return MARKER.search(" ".join(out.replace("│", " ").split())) is not None
+
+
+def test_excerpt_keeps_short_text_and_says_how_much_it_cut() -> None:
+    assert excerpt("short") == "short"
+    assert excerpt("a" * EXCERPT_CHARS) == "a" * EXCERPT_CHARS
+    cut = excerpt("a" * EXCERPT_CHARS + "b" * 1234)
+    assert cut.startswith("a" * EXCERPT_CHARS)
+    assert "b" not in cut
+    assert MARKER.fullmatch(cut[EXCERPT_CHARS:]) is not None
+    assert cut.endswith("[+1234 chars]")
+
+
+def bounded(text: str, original: int | None = None) -> None:
+    """`text` is an excerpt: at most `EXCERPT_CHARS` of log text, then its marker,
+    which counts what was cut of `original` characters."""
+    found = MARKER.search(text)
+    assert found is not None, "not cut"
+    assert len(MARKER.findall(text)) == 1
+    if original is not None:
+        assert int(found.group(1)) == original - EXCERPT_CHARS
+
+
+def long_timeout_log(tmp_path: Path) -> Path:
+    """A WORKER TIMEOUT carrying 60,000 characters, then a 60,000-character line."""
+    log = tmp_path / "long-timeout.log"
+    log.write_text(
+        f"{TIMEOUT_LINE} {'x' * LONG}\n"
+        f"[2025-07-30 11:10:09 +0000] [96] [INFO] Worker exiting (pid: 96) {'y' * LONG}\n"
+        "[2025-07-30 11:10:10 +0000] [85] [ERROR] Worker (pid:96) was sent SIGKILL! "
+        "Perhaps out of memory?\n",
+        encoding="utf-8",
+    )
+    return log
+
+
+def long_exception_log(tmp_path: Path) -> Path:
+    """A boot traceback whose exception message is 60,000 characters."""
+    log = tmp_path / "long-exception.log"
+    log.write_text(BOOT_TRACEBACK.format(message="z" * LONG), encoding="utf-8")
+    return log
+
+
+def test_a_long_timeout_line_is_an_excerpt_in_every_format(tmp_path: Path) -> None:
+    report = analyze_paths([str(long_timeout_log(tmp_path))])
+    evidence = [e for f in report.findings for e in f.evidence]
+    assert any("WORKER TIMEOUT" in e.text for e in evidence)
+    for item in evidence:
+        assert len(item.text) <= EXCERPT_CHARS + len(" … [+00000 chars]")
+    timeout = next(e.text for e in evidence if "WORKER TIMEOUT" in e.text)
+    bounded(timeout, len(TIMEOUT_LINE) + 1 + LONG)
+    assert timeout.startswith(TIMEOUT_LINE)
+    for name in ("text", "json", "markdown"):
+        out = write(report, name)
+        assert len(out.encode("utf-8")) < MAX_OUTPUT, name
+        assert "x" * (EXCERPT_CHARS + 1) not in out and "y" * (EXCERPT_CHARS + 1) not in out
+        assert marker_in(out), name
+    assert Report.model_validate(json.loads(write(report, "json"))) == report
+
+
+def test_a_long_exception_message_is_an_excerpt_wherever_it_is_quoted(tmp_path: Path) -> None:
+    report = analyze_paths([str(long_exception_log(tmp_path))])
+    finding = report.findings[0]
+    assert finding.rule == "import-error"
+    original = len("ModuleNotFoundError: No module named ") + LONG
+    bounded(finding.title, original)
+    bounded(finding.explanation, original)
+    # the rule's own words around the quote are whole
+    assert finding.explanation.endswith(" installed in the image.")
+    assert len(finding.title) < EXCERPT_CHARS + 100
+    assert len(finding.explanation) < EXCERPT_CHARS + 1000
+    worker = next(w for w in report.workers if w.exception)
+    bounded(worker.exception, original)
+    assert any(MARKER.search(e.text) for e in finding.evidence)
+    for name in ("text", "json", "markdown"):
+        out = write(report, name)
+        assert len(out.encode("utf-8")) < MAX_OUTPUT, name
+        assert "z" * (EXCERPT_CHARS + 1) not in out
+
+
+def test_watch_gets_the_same_excerpts(tmp_path: Path) -> None:
+    rules, fixes = load_rules()
+    session = LiveSession(Analysis(rules, fixes))
+    text = long_timeout_log(tmp_path).read_text(encoding="utf-8")
+    lines = [Line("live.log", n, line) for n, line in enumerate(text.splitlines(), 1)]
+    updates = session.feed(lines)
+    final, report = session.finish()
+    out = io.StringIO()
+    writer = JsonLinesWriter(out)
+    writer.updates(updates + final)
+    writer.summary(report)
+    assert updates + final
+    assert len(out.getvalue().encode("utf-8")) < MAX_OUTPUT * 3
+    assert "x" * (EXCERPT_CHARS + 1) not in out.getvalue()
+    view = io.StringIO()
+    with LiveView(session.snapshot, Console(file=view, width=120, force_terminal=False)):
+        pass
+    assert "x" * (EXCERPT_CHARS + 1) not in view.getvalue()
+    assert len(view.getvalue()) < MAX_OUTPUT
+
+
+@pytest.mark.parametrize("name", ["text", "json", "markdown"])
+def test_the_command_line_report_of_long_lines_is_small(tmp_path: Path, name: str) -> None:
+    logs = [str(long_timeout_log(tmp_path)), str(long_exception_log(tmp_path))]
+    done = subprocess.run(
+        [sys.executable, "-m", "diagnoser", "analyze", "--format", name, *logs],
+        capture_output=True,
+        timeout=60,  # a hang guard, not a timing
+        env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"},
+    )
+    assert done.returncode == 1, done.stderr  # critical findings
+    out = done.stdout.decode("utf-8")
+    assert "WORKER TIMEOUT" in out and "ModuleNotFoundError" in out
+    assert 0 < len(done.stdout) < 2 * MAX_OUTPUT  # two logs' findings
+    assert "x" * (EXCERPT_CHARS + 1) not in out and "z" * (EXCERPT_CHARS + 1) not in out
+    assert marker_in(out)

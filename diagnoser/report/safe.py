@@ -7,6 +7,10 @@ U+E0001-U+E007F), line and paragraph separators (Zl, Zp) and lone surrogates (Cs
 Text and markdown show each as a visible escape (`\\x1b`, `\\u202e`,
 `\\U000e0041`); JSON writes each as a `\\uXXXX` escape (a surrogate pair past
 U+FFFF), so the string decodes to what the log said but the raw bytes hold none.
+
+Every piece of log text a report carries is an excerpt of at most
+`EXCERPT_CHARS` characters, cut where the report's model is built (so every
+format shows the same cut) with a marker saying how much was left out.
 """
 
 from __future__ import annotations
@@ -24,6 +28,17 @@ UNSAFE = regex.compile(rf"(?!\t)[{_NOT_PRINTABLE}]")
 # raw newline there is the indentation between tokens.
 _UNSAFE_IN_JSON = regex.compile(rf"(?![\t\n])[{_NOT_PRINTABLE}]")
 _BACKTICKS = regex.compile(r"`+")
+
+# The most characters of one piece of log text (an evidence line, an exception
+# message, a frame, a value quoted in a title) that a report keeps.
+EXCERPT_CHARS = 500
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """`text`, or its first `limit` characters and a marker of how many were cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [+{len(text) - limit} chars]"
 
 
 def printable(text: str, *, keep_newlines: bool = False) -> str:
