@@ -35,6 +35,7 @@ from diagnoser.report.model import (
     Verdict,
     WorkerOut,
 )
+from diagnoser.report.safe import excerpt
 from diagnoser.rules import Fix, Rule, RuleError, Where, load_rules
 from diagnoser.sources import MAX_LINE, InputError, Line, ReadState, read_blocks
 from diagnoser.stats import RequestStats
@@ -366,24 +367,26 @@ class Analysis:
         )
         workers = [
             WorkerOut(
-                instance=w.ref.instance,
+                instance=excerpt(w.ref.instance),
                 pid=w.ref.pid,
                 generation=w.ref.generation,
                 state=w.state,
-                end=w.end,
+                end=excerpt(w.end),
                 first_line=w.first_line,
                 last_line=w.last_line,
                 boot_line=w.boot_line,
                 timeouts=w.timeouts,
                 requests=w.requests,
-                abort_frame=w.abort_frame,
-                stuck_in=w.stuck_in,
-                exception=w.exception,
+                abort_frame=excerpt(w.abort_frame),
+                stuck_in=excerpt(w.stuck_in),
+                exception=excerpt(w.exception),
             )
             for w in self.correlator.all_workers()
         ]
         gunicorn = {
-            name: GunicornOut(version=i.version, worker_class=i.worker_class, starts=i.starts)
+            excerpt(name): GunicornOut(
+                version=excerpt(i.version), worker_class=excerpt(i.worker_class), starts=i.starts
+            )
             for name, i in self.correlator.instances.items()
             if i.version or i.worker_class or i.starts
         }
@@ -399,7 +402,9 @@ class Analysis:
             lines=lines,
             gunicorn=gunicorn,
             latency={
-                name: LatencyOut(requests=n, p50_ms=p50, p95_ms=p95, p99_ms=p99, max_ms=slowest)
+                excerpt(name): LatencyOut(
+                    requests=n, p50_ms=p50, p95_ms=p95, p99_ms=p99, max_ms=slowest
+                )
                 for name, (n, p50, p95, p99, slowest) in self.stats.latency().items()
             },
             findings=findings,
@@ -408,7 +413,7 @@ class Analysis:
             timeline=self.timeline.result(),
             lang=self.lang,
             configuration={
-                name: SettingOut(value=setting.shown(), source=setting.source)
+                name: SettingOut(value=excerpt(setting.shown()), source=excerpt(setting.source))
                 for name, setting in sorted(self.configuration.settings.items())
             },
         )

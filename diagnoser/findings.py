@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,6 +21,7 @@ from diagnoser.incidents import (
     single_incident,
 )
 from diagnoser.report.model import Evidence, FindingOut, FixOut, PlaceOut, WorkerId
+from diagnoser.report.safe import backtick_span, code_chunks, excerpt
 from diagnoser.rules import Fix, Rule, Where
 from diagnoser.runbook import runbook_section
 from diagnoser.timestamps import log_time
@@ -126,22 +127,51 @@ def _context(
     return ctx
 
 
-def render(template: str, ctx: dict[str, str], lang: str = "en") -> str:
+def render(template: str, ctx: dict[str, str], lang: str = "en", *, prose: bool = True) -> str:
     """Fill `{name}` or `{name|default}` placeholders from the evidence, and pick the
     form of `{name?one|other}` that fits the number `name` in `lang` ("worker" or
     "workers" for `{worker_count?worker|workers}`).
 
     A name the evidence lacks takes its default, or stays as written without one.
+
+    Values come from logs, and `prose` (a title, an explanation; not a snippet)
+    quotes settings as `code` spans: a backtick in a value must not pair with the
+    template's own. A value holding one becomes a code span of its own, or widens
+    the template's span it is placed in, each delimited by a backtick run longer
+    than any inside, so the template's spans stay as written.
     """
+    if not prose:
+        return _fill(template, ctx, lang, str)
+    parts: list[str] = []
+    for is_code, chunk in code_chunks(template):
+        if not is_code:
+            parts.append(_fill(chunk, ctx, lang, _quoted))
+            continue
+        ticks = len(chunk) - len(chunk.lstrip("`"))
+        inside = _fill(chunk[ticks:-ticks], ctx, lang, str)
+        if "`" not in inside:
+            parts.append(chunk[:ticks] + inside + chunk[:ticks] if inside else "")
+        else:
+            parts.append(backtick_span(inside))
+    return "".join(parts)
+
+
+def _quoted(value: str) -> str:
+    """A value placed in prose: as it is, or a code span when it holds a backtick."""
+    return backtick_span(value) if "`" in value else value
+
+
+def _fill(template: str, ctx: dict[str, str], lang: str, quote: Callable[[str], str]) -> str:
+    """`template` with its placeholders filled, each value passed through `quote`."""
 
     def fill(m: re.Match[str]) -> str:
         value = ctx.get(m.group(1))
         if m.group(3) is not None:  # a choice of forms; none counted speaks of one
             count = int(value) if value is not None and value.isdigit() else 0
             form = m.group(3) if count == 0 or plural_index(lang, count) == 0 else m.group(4)
-            return render(form, ctx, lang)
+            return _fill(form, ctx, lang, quote)
         if value is not None:
-            return value
+            return quote(value)
         return m.group(2) if m.group(2) is not None else m.group(0)
 
     return _PLACEHOLDER.sub(fill, template)
@@ -178,7 +208,7 @@ def _evidence(occurrences: list[Occurrence], multiple_inputs: bool) -> tuple[lis
             path = source if multiple_inputs else None
             # a traceback's lines were written with its header line, at its time
             time = None if event.ts is None else log_time(event.ts, event.text)
-            lines.append(Evidence(line=number, text=text, path=path, time=time))
+            lines.append(Evidence(line=number, text=excerpt(text), path=path, time=time))
     return lines, omitted
 
 
@@ -206,7 +236,8 @@ def _places(occurrences: list[Occurrence], counted: list[Counted]) -> list[Place
         key=lambda item: (-item[1], item[0]),
     )
     return [
-        PlaceOut(path=path, frame=frame, occurrences=n) for (path, frame), n in ranked[:MAX_PLACES]
+        PlaceOut(path=excerpt(path), frame=excerpt(frame), occurrences=n)
+        for (path, frame), n in ranked[:MAX_PLACES]
     ]
 
 
@@ -304,6 +335,12 @@ def _uncounted(past: PastBound | None) -> int:
     return 0 if past is None else past.total - len(past.records())
 
 
+def _excerpts(values: dict[str, str]) -> dict[str, str]:
+    """Values a rule's text may quote, each cut to an excerpt: a title or an explanation
+    quotes at most `EXCERPT_CHARS` of any one log text."""
+    return {name: excerpt(value) for name, value in values.items()}
+
+
 def _times(count: int, lang: str) -> str:
     return ntr(lang, "once", "{n} times", count)
 
@@ -314,8 +351,8 @@ def _fix_out(fix: Fix, ctx: dict[str, str], lang: str, remedies: Remedies | None
     caveat = (words.caveat if words else fix.caveat) if fix.caveat else ""
     remedy = remedies.for_fix(fix) if remedies is not None else None
     if remedy is not None:
-        ctx = {**ctx, **remedy.values}
-    snippet = render(words.snippet if words and words.snippet else fix.snippet, ctx)
+        ctx = {**ctx, **_excerpts(remedy.values)}
+    snippet = render(words.snippet if words and words.snippet else fix.snippet, ctx, prose=False)
     return FixOut(
         id=fix.id,
         title=render(title, ctx),
@@ -323,9 +360,9 @@ def _fix_out(fix: Fix, ctx: dict[str, str], lang: str, remedies: Remedies | None
         snippet=snippet if remedy is None or remedy.status == "suggested" else "",
         runbook_section=runbook_section(fix.runbook_section, lang),
         caveat=render(caveat, ctx),
-        current=remedies.current(fix.setting) if remedies is not None and fix.setting else "",
+        current=excerpt(remedies.current(fix.setting)) if remedies and fix.setting else "",
         status=remedy.status if remedy is not None else "suggested",
-        note=remedy.note if remedy is not None else "",
+        note=excerpt(remedy.note) if remedy is not None else "",
     )
 
 
@@ -367,7 +404,7 @@ def finding_for(
     bound (`uncounted`: past that too, known only by their number)."""
     counted = counted or []
     total = len(occurrences) + len(counted) + uncounted
-    ctx = {**(extra_context or {}), **_context(occurrences, counted, total, lang)}
+    ctx = _excerpts({**(extra_context or {}), **_context(occurrences, counted, total, lang)})
     settled = any(o.settled for o in occurrences) or any(r.settled for r in counted)
     confidence = rule.confidence if settled else rule.confidence * 0.85
     speaks_for: list[str] = []
@@ -398,7 +435,9 @@ def finding_for(
         explanation=render(words.explanation if words else rule.explanation, ctx, lang).strip(),
         settled=settled,
         occurrences=total,
-        workers=[WorkerId(instance=i, pid=p) for i, p in _worker_keys(occurrences, counted)],
+        workers=[
+            WorkerId(instance=excerpt(i), pid=p) for i, p in _worker_keys(occurrences, counted)
+        ],
         places=_places(occurrences, counted) if single_incident(rule) else [],
         evidence=evidence,
         evidence_omitted=omitted,

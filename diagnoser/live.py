@@ -21,6 +21,7 @@ from diagnoser.correlate import Worker
 from diagnoser.findings import build_findings
 from diagnoser.remedies import Remedies
 from diagnoser.report.model import FindingOut, FindingUpdate, LiveSnapshot, LiveWorker, Report
+from diagnoser.report.safe import excerpt
 from diagnoser.sources import Line, LineBlock
 from diagnoser.vocabulary import UpdateStatus
 
@@ -116,7 +117,7 @@ class LiveSession:
         now = time.time()
         workers = [
             LiveWorker(
-                instance=worker.ref.instance,
+                instance=excerpt(worker.ref.instance),
                 pid=worker.ref.pid,
                 state=worker.state,
                 age=_age(worker, now),

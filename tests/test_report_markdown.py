@@ -8,6 +8,7 @@ from conftest import RUNBOOK_LINES, analyze_text, parse_lines
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from diagnoser.findings import render as fill
 from diagnoser.report import formatter
 from diagnoser.report.markdown import (
     MarkdownFormatter,
@@ -259,3 +260,122 @@ def test_labels_follow_the_report_language_by_default() -> None:
     report.lang = "pt-BR"
     assert "## Achados" in render(report)
     assert "## Findings" in render(report, "en")
+
+
+# Markdown a hostile traceback carries: backticks (one and two), emphasis, a link,
+# raw HTML and a table pipe.
+MARKUP = "a`b``c *loud* _quiet_ [x](http://e.example) <b>bold</b> | d"
+ABORT = """\
+[2025-07-30 11:10:08 +0000] [85] [CRITICAL] WORKER TIMEOUT (pid:96)
+[2025-07-30 11:10:08 +0000] [96] [ERROR] Error handling request /upstream
+Traceback (most recent call last):
+  File "/srv/venv/lib/python3.11/site-packages/gunicorn/workers/sync.py", line 134, in handle
+    self.handle_request(listener, req, client, addr)
+  File "/srv/app/views.py", line 25, in {function}
+    with urllib.request.urlopen(url) as response:
+  File "/usr/lib/python3.11/socket.py", line 706, in readinto
+    return self._sock.recv_into(b)
+  File "/srv/venv/lib/python3.11/site-packages/gunicorn/workers/base.py", line 204, in handle_abort
+    sys.exit(1)
+SystemExit: 1
+[2025-07-30 11:10:09 +0000] [96] [INFO] Worker exiting (pid: 96)
+"""
+BOOT = """\
+[2025-07-30 11:10:00 +0000] [85] [INFO] Starting gunicorn 23.0.0
+[2025-07-30 11:10:00 +0000] [96] [INFO] Booting worker with pid: 96
+[2025-07-30 11:10:00 +0000] [96] [ERROR] Exception in worker process
+Traceback (most recent call last):
+  File "/srv/app/wsgi.py", line 3, in <module>
+    import missing
+ModuleNotFoundError: {message}
+[2025-07-30 11:10:00 +0000] [96] [INFO] Worker exiting (pid: 96)
+"""
+
+
+def plain(token: Token) -> str:
+    """What an inline token reads as: its text and code, without markup."""
+    return "".join(
+        child.content if child.type in ("text", "code_inline") else " "
+        for child in token.children or []
+        if child.type in ("text", "code_inline", "softbreak")
+    )
+
+
+def inline_kinds(markdown: str) -> set[str]:
+    return {child.type for token in PARSER.parse(markdown) for child in token.children or []}
+
+
+def emphasized(markdown: str) -> list[str]:
+    """The text inside each emphasis or strong emphasis of `markdown`."""
+    found: list[str] = []
+    depth = 0
+    for token in PARSER.parse(markdown):
+        for child in token.children or []:
+            if child.type in ("em_open", "strong_open"):
+                depth += 1
+                found.append("")
+            elif child.type in ("em_close", "strong_close"):
+                depth -= 1
+            elif depth:
+                found[-1] += child.content
+    return found
+
+
+def test_backticks_in_an_interpolated_frame_keep_the_rules_code_spans() -> None:
+    report = analyze_text(ABORT.format(function=MARKUP))
+    finding = report.findings[0]
+    assert finding.rule == "abort-in-upstream"
+    assert MARKUP in finding.explanation
+    text = render(report)
+    paragraphs = [t for t in PARSER.parse(text) if t.type == "inline" and "aborted" in t.content]
+    assert len(paragraphs) == 1
+    explanation = paragraphs[0]
+    codes = [c.content for c in explanation.children or [] if c.type == "code_inline"]
+    # the frame is one code span, the rule's own `requests.get(...)` another, intact
+    assert codes == [f"/srv/app/views.py:25 in {MARKUP}", "requests.get(url, timeout=5)"]
+    assert f"/srv/app/views.py:25 in {MARKUP}" in plain(explanation)
+    assert "Gunicorn's (requests.get(url, timeout=5)), or move" in plain(explanation)
+    # nothing the log wrote became a link, HTML or emphasis
+    kinds = inline_kinds(text)
+    assert not kinds & {"link_open", "html_inline", "image"}
+    assert not any("loud" in said or "quiet" in said for said in emphasized(text))
+    assert "**Evidence**" in text and "Evidence" in emphasized(text)  # the check can see
+    html = PARSER.render(text)
+    assert "<b>bold</b>" not in html and "href=" not in html
+
+
+def test_backticks_in_an_exception_message_stay_literal_in_title_table_and_prose() -> None:
+    message = f"No module named '{MARKUP}'"
+    report = analyze_text(BOOT.format(message=message))
+    finding = report.findings[0]
+    assert finding.rule == "import-error"
+    text = render(report)
+    rows = table_cells(text)
+    assert len(rows[1]) == 6  # the pipe split no cell
+    headings = [t for t in PARSER.parse(text) if t.type == "inline" and t.content.startswith("1.")]
+    inlines = [t for t in PARSER.parse(text) if t.type == "inline"]
+    cell = next(t for t in inlines if "imported" in t.content and t.content == rows[1][4])
+    explanation = next(t for t in inlines if "could not import" in t.content)
+    for token in (headings[0], cell, explanation):
+        assert f"ModuleNotFoundError: {message}" in plain(token)
+    codes = [c.content for c in explanation.children or [] if c.type == "code_inline"]
+    assert codes == [f"ModuleNotFoundError: {message}", "module:variable"]
+    kinds = inline_kinds(text)
+    assert not kinds & {"link_open", "html_inline", "image"}
+    assert not any("loud" in said or "quiet" in said for said in emphasized(text))
+    html = PARSER.render(text)
+    assert "<b>bold</b>" not in html and "href=" not in html
+
+
+def test_a_value_in_a_rules_code_span_widens_it() -> None:
+    # slow-query-timeout quotes the query as `{sql}`: a backtick in the query
+    sql = "SELECT `name` FROM t"
+    rendered = fill("ran: `{sql}`. Then `timeout`.", {"sql": sql})
+    assert rendered == "ran: ``SELECT `name` FROM t``. Then `timeout`."
+    html = PARSER.render(escape(rendered))
+    assert html.count("<code>") == 2
+    assert "<code>SELECT `name` FROM t</code>" in html
+    assert "<code>timeout</code>" in html
+    # values without backticks are placed as they are; snippets are not prose
+    assert fill("`{sql}` and {sql}", {"sql": "x"}) == "`x` and x"
+    assert fill("a = `{v}`", {"v": "`"}, prose=False) == "a = ```"

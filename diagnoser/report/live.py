@@ -7,7 +7,6 @@ markup, no control characters reach the terminal.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import IO
 
@@ -19,7 +18,7 @@ from rich.text import Text
 
 from diagnoser.i18n import N_, ntr, ptr, tr
 from diagnoser.report.model import FindingUpdate, LiveSnapshot, LiveWorker, Report
-from diagnoser.report.safe import literal
+from diagnoser.report.safe import json_dumps, literal
 from diagnoser.vocabulary import UpdateStatus
 
 STATUS_LABELS = {
@@ -37,7 +36,10 @@ STATUS_STYLE = {
 
 
 class JsonLinesWriter:
-    """`{"type": "finding", ...}` per update, flushed at once; a summary at the end."""
+    """`{"type": "finding", ...}` per update, flushed at once; a summary at the end.
+
+    Characters that are not printable text are `\\uXXXX` escapes, as in the JSON report.
+    """
 
     def __init__(self, out: IO[str]) -> None:
         self.out = out
@@ -52,7 +54,7 @@ class JsonLinesWriter:
             }
             if update.source:
                 record["source"] = update.source
-            self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self.out.write(json_dumps(record) + "\n")
         if updates:
             self.out.flush()
 
@@ -61,7 +63,7 @@ class JsonLinesWriter:
             "type": "summary",
             "report": report.model_dump(mode="json", by_alias=True, exclude_none=True),
         }
-        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.out.write(json_dumps(record) + "\n")
         self.out.flush()
 
 

@@ -3,7 +3,9 @@
 Log text is untrusted here too. It goes into fenced blocks whose fence is longer
 than any backtick run inside, or into code spans sized the same way; prose that
 may hold log values (titles, explanations) is escaped outside its own code spans,
-so a log line can't open a link, an image, raw HTML or a table cell.
+so a log line can't open a link, an image, raw HTML or a table cell. A value a
+rule's text quotes comes as a code span of its own when it holds a backtick
+(`diagnoser.findings.render`), so it can't pair with the rule's own spans.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import IO
 
 from diagnoser.i18n import ntr, ptr, tr
 from diagnoser.report.model import FindingOut, FixOut, Report
-from diagnoser.report.safe import printable
+from diagnoser.report.safe import backtick_span, code_chunks, printable
 from diagnoser.report.words import (
     TIMELINE,
     UNSETTLED,
@@ -52,11 +54,7 @@ def code_span(text: str, *, in_table: bool = False) -> str:
         return ""
     if in_table:
         text = text.replace("|", "\\|")  # GFM splits cells even inside code spans
-    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
-    ticks = "`" * (longest + 1)
-    if text[0] == "`" or text[-1] == "`" or (text[0] == text[-1] == " " and text.strip()):
-        text = f" {text} "
-    return f"{ticks}{text}{ticks}"
+    return backtick_span(text)
 
 
 def escape(text: str, *, in_table: bool = False) -> str:
@@ -67,7 +65,7 @@ def escape(text: str, *, in_table: bool = False) -> str:
     """
     text = printable(text.replace("\r\n", " ").replace("\n", " ")).strip()
     out: list[str] = []
-    for is_code, chunk in _code_chunks(text):
+    for is_code, chunk in code_chunks(text):
         if is_code:
             out.append(chunk.replace("|", "\\|") if in_table else chunk)
         else:
@@ -84,30 +82,6 @@ def paragraph(text: str) -> str:
     if escaped[:1] in ("#", "+", "-", "="):
         return "\\" + escaped
     return escaped
-
-
-def _code_chunks(text: str) -> list[tuple[bool, str]]:
-    """Split `text` into (is_code_span, chunk) as CommonMark pairs backtick runs."""
-    runs = list(_BACKTICKS.finditer(text))
-    chunks: list[tuple[bool, str]] = []
-    prose_from = 0
-    i = 0
-    while i < len(runs):
-        opener = runs[i]
-        width = opener.end() - opener.start()
-        closer = next(
-            (j for j in range(i + 1, len(runs)) if runs[j].end() - runs[j].start() == width),
-            None,
-        )
-        if closer is None:  # an unmatched run is literal text
-            i += 1
-            continue
-        chunks.append((False, text[prose_from : opener.start()]))
-        chunks.append((True, text[opener.start() : runs[closer].end()]))
-        prose_from = runs[closer].end()
-        i = closer + 1
-    chunks.append((False, text[prose_from:]))
-    return chunks
 
 
 def _language(file: str) -> str:

@@ -2,6 +2,11 @@
 
 Scripts and later features build on these models; change them only by adding
 optional fields, or by bumping `version`.
+
+Log text in these models is an excerpt: at most `EXCERPT_CHARS` characters
+of any one piece of it (an evidence line, a frame, an exception message, a value
+a title quotes), then `… [+N chars]` saying how many were cut
+(`diagnoser.report.safe.excerpt`, applied where the models are built).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from diagnoser.report.safe import EXCERPT_CHARS
 from diagnoser.vocabulary import Cause, Severity, UpdateStatus, WorkerState
 
 
@@ -19,7 +25,10 @@ class _Model(BaseModel):
 
 class Evidence(_Model):
     line: int = Field(description="1-based line number in its input")
-    text: str = Field(description="the line exactly as read (untrusted text)")
+    text: str = Field(
+        description=f"the line as read (untrusted text); past {EXCERPT_CHARS} characters, its "
+        f"first {EXCERPT_CHARS} and a marker of how many were cut: `… [+N chars]`"
+    )
     path: str | None = Field(default=None, description="the input, when several were read")
     time: str | None = Field(
         default=None,
@@ -69,8 +78,11 @@ class FindingOut(_Model):
     cause: Cause
     severity: Severity
     confidence: float = Field(ge=0, le=1)
-    title: str
-    explanation: str
+    title: str = Field(
+        description="its title; a log value it quotes is cut as evidence lines are, and "
+        "one holding a backtick is quoted as a code span of its own"
+    )
+    explanation: str = Field(description="why, in the rule's words, quoting values as titles do")
     settled: bool = Field(
         default=True,
         description="false when the deciding outcome was not in the log (e.g. a WORKER "
@@ -114,9 +126,9 @@ class WorkerOut(_Model):
     boot_line: int | None = None
     timeouts: int
     requests: int
-    abort_frame: str = ""
-    stuck_in: str = ""
-    exception: str = ""
+    abort_frame: str = Field(default="", description="log text, cut as evidence lines are")
+    stuck_in: str = Field(default="", description="log text, cut as evidence lines are")
+    exception: str = Field(default="", description="log text, cut as evidence lines are")
 
 
 class LinesOut(_Model):
