@@ -313,7 +313,24 @@ def test_a_long_line_is_cut_counted_and_recognized_on_its_head(tmp_path: Path) -
     assert lines["read"] == SAMPLE.read_bytes().count(b"\n") + 2
     assert any("timeout" in rule for rule, _ in causes(report))
     assert "cut" in result.stderr.decode()
-    assert len(result.stdout) < 4 * MAX_LINE  # the cut line is not copied whole
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+@pytest.mark.parametrize("size", [1_000_000, 20_000_000])
+def test_one_long_line_gives_a_small_report_at_once(tmp_path: Path, fmt: str, size: int) -> None:
+    """The probe: a WORKER TIMEOUT line carrying megabytes took seconds to minutes in the
+    text report (wrapping grows with the square of the length) and was copied whole
+    into JSON and Markdown. Now the line is cut when read and its excerpt is bounded."""
+    path = tmp_path / "long.log"
+    path.write_bytes((TIMEOUT + " " + "x" * size + "\n").encode() + SAMPLE.read_bytes())
+    result = diagnose("--format", fmt, str(path), timeout=60)
+    short = tmp_path / "short.log"
+    short.write_bytes((TIMEOUT + " x\n").encode() + SAMPLE.read_bytes())
+    baseline = diagnose("--format", fmt, str(short), timeout=60)
+    assert result.returncode == baseline.returncode == 1
+    # the report of the long line is the short one's plus excerpts of at most 500 chars
+    assert len(result.stdout) < len(baseline.stdout) + 5_000
+    assert b"x" * 600 not in result.stdout
 
 
 def test_cut_long_lines_in_a_block() -> None:
