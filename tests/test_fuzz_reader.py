@@ -4,6 +4,7 @@ and every line comes out once, numbered, bounded, whatever the reads were."""
 from __future__ import annotations
 
 import gzip
+import itertools
 import re
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from diagnoser import sources
 from diagnoser.follow import LineSplitter
-from diagnoser.sources import MAX_LINE, LineBounder, LineBlock, Normalizer, ReadState
+from diagnoser.sources import MAX_LINE, LineBlock, LineBounder, Normalizer, ReadState
 
 # bytes that matter to the reader, mixed with any others
 _PIECES = st.sampled_from(
@@ -26,7 +27,7 @@ _SPLITS = st.lists(st.integers(min_value=0, max_value=1 << 20), max_size=12)
 
 def _chunks(data: bytes, splits: list[int]) -> list[bytes]:
     points = sorted({p % (len(data) + 1) for p in splits} | {0, len(data)})
-    return [data[a:b] for a, b in zip(points, points[1:], strict=False) if b > a]
+    return [data[a:b] for a, b in itertools.pairwise(points) if b > a]
 
 
 def _read(chunks: list[bytes]) -> tuple[bytes, int, str]:
