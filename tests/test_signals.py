@@ -1,7 +1,8 @@
-"""Signals, on real processes.
+"""Signals and a closed standard input, on real processes.
 
 `watch` on a pipe that never ends: the first Ctrl-C (or SIGTERM) stops reading and
-prints the final summary, a second one exits at once.
+prints the final summary, a second one exits at once. `watch` and `analyze` refuse
+a closed standard input with one line and exit 2.
 """
 
 from __future__ import annotations
@@ -233,3 +234,34 @@ def test_ctrl_c_in_the_live_view_prints_the_final_report(tmp_path: Path) -> None
     assert "Traceback" not in stderr and "borted" not in stderr
     # the final text report, after the live view: its timeline is not in the view
     assert "Timeline" in text.split("Workers")[-1]
+
+
+@pytest.mark.parametrize("command", ["watch", "analyze", "analyze -"])
+def test_closed_standard_input_is_one_line_and_exit_2(tmp_path: Path, command: str) -> None:
+    proc = subprocess.run(
+        ["sh", "-c", f'exec "$0" -m diagnoser {command} <&-', sys.executable],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=HANG_GUARD * 3,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("diagnoser: error: standard input is closed")
+    assert proc.stderr.count("\n") == 1
+    assert proc.stdout == ""
+
+
+def test_a_closed_stdin_is_no_error_when_a_file_is_named(tmp_path: Path) -> None:
+    log = tmp_path / "error.log"
+    log.write_bytes(INCIDENT)
+    proc = subprocess.run(
+        ["sh", "-c", f'exec "$0" -m diagnoser analyze {log} <&-', sys.executable],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=HANG_GUARD * 3,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr  # the timeout is found; nothing about stdin
+    assert "standard input" not in proc.stderr

@@ -22,6 +22,7 @@ from diagnoser.cli.app import (
     RulesOption,
     SelectOption,
     WidthOption,
+    check_stdin,
     color_choice,
     exit_code,
     fail,
@@ -103,6 +104,7 @@ def analyze(
     inputs = paths or [STDIN]
     if (diff or fix) and not config:
         fail("--diff and --fix change the files given with --config FILE: name at least one")
+    check_stdin(inputs)
     try:
         check_readable(inputs)
         if output is not None:

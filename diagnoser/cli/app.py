@@ -11,6 +11,8 @@ of them.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -21,6 +23,7 @@ from diagnoser import __version__
 from diagnoser.cli import selection
 from diagnoser.cli.usage import DiagnoserGroup, choices, print_error
 from diagnoser.report.model import Report
+from diagnoser.sources import STDIN
 from diagnoser.vocabulary import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -51,6 +54,13 @@ def fail(message: str) -> NoReturn:
     """Print a one-line error and exit 2."""
     print_error(message)
     raise typer.Exit(EXIT_ERROR)
+
+
+def check_stdin(paths: Sequence[str]) -> None:
+    """Exit 2 when standard input is to be read but was closed (`diagnoser watch <&-`):
+    Python then has no `sys.stdin` at all."""
+    if STDIN in paths and sys.stdin is None:
+        fail("standard input is closed: pipe a log in, or name a file")
 
 
 def exit_code(report: Report, fail_on: FailOn) -> int:

@@ -20,6 +20,7 @@ from diagnoser.cli.app import (
     RulesOption,
     SelectOption,
     WidthOption,
+    check_stdin,
     exit_code,
     fail,
 )
@@ -100,6 +101,8 @@ def watch(
     )
     source = str(follow) if follow is not None else path
     language = lang.value if lang is not None else default_lang()
+    if follow is None:
+        check_stdin([path])
     stop = Stop()
     try:
         if output is not None:
