@@ -1,7 +1,8 @@
 """Signals and a closed standard input, on real processes.
 
 `watch` on a pipe that never ends: the first Ctrl-C (or SIGTERM) stops reading and
-prints the final summary, a second one exits at once. `watch` and `analyze` refuse
+prints the final summary, a second one exits at once. `analyze` interrupted says so
+in one line. `watch` and `analyze` refuse
 a closed standard input with one line and exit 2.
 """
 
@@ -234,6 +235,33 @@ def test_ctrl_c_in_the_live_view_prints_the_final_report(tmp_path: Path) -> None
     assert "Traceback" not in stderr and "borted" not in stderr
     # the final text report, after the live view: its timeline is not in the view
     assert "Timeline" in text.split("Workers")[-1]
+
+
+def test_analyze_interrupted_says_so_in_one_line(tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "diagnoser", "analyze"],
+        stdin=read_end,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    try:
+        os.write(write_end, INCIDENT[:60000])
+        # everything taken in: the child waits in a read for a pipe that never ends
+        assert wait_until(lambda: _unread(read_end) == 0, HANG_GUARD)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=HANG_GUARD)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(read_end)
+        os.close(write_end)
+    assert proc.returncode == 130
+    assert err.decode() == "diagnoser: interrupted\n"
+    assert out == b""
 
 
 @pytest.mark.parametrize("command", ["watch", "analyze", "analyze -"])
