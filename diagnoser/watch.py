@@ -4,14 +4,23 @@ Wires a live source (a pipe, a file, or a file followed like `tail -F`) to a
 `LiveSession` and to an output: JSON lines for alerting, or the rich live view
 on a terminal. End of input or Ctrl-C settles the analysis and prints the final
 summary, the same report `analyze` gives for the same bytes.
+
+Ctrl-C (SIGINT) and SIGTERM stop the watch between two batches of lines, never
+inside one: the handler only records the signal, the read loop (which gets
+control back at least every `poll` seconds, and after at most 1 MiB of input)
+sees it and settles what was read. A second signal ends the process at once.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import IO
 
 from rich.console import Console
@@ -29,6 +38,59 @@ WATCH_RETIRED = 200
 # Timelines kept for workers not yet known to be gone; the least recently active
 # (in practice dead workers whose pid never came back) are retired first.
 WATCH_WORKERS = 200
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# The terminal's cursor back (the live view hides it), written on a second signal.
+_SHOW_CURSOR = b"\x1b[?25h"
+
+
+class Stop:
+    """The signal that asked a watch to stop, once one has (SIGINT or SIGTERM)."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    @property
+    def exit_code(self) -> int | None:
+        """128 + the signal's number, the shell's convention: 130 for Ctrl-C, 143 for
+        SIGTERM; None while no signal came."""
+        return None if self.signum is None else 128 + self.signum
+
+
+def _write_now(stream: IO[str] | None, data: bytes) -> None:
+    # straight to the descriptor, past the buffer (which may hold half a record)
+    try:
+        if stream is not None:
+            os.write(stream.fileno(), data)
+    except (OSError, ValueError):  # closed, or not a real file
+        pass
+
+
+@contextmanager
+def _stopping_on_signals(stop: Stop, terminal: bool) -> Iterator[None]:
+    """SIGINT and SIGTERM set `stop.signum` while the block runs; a second one exits
+    at once. Installed even over an inherited SIG_IGN (a job started with `&` by a
+    script): signals are a watch's only way to end a stream that never ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread; nothing to install
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.signum is None:
+            stop.signum = signum
+            return
+        # The second signal: now, not after the summary. No Python-level exit (it
+        # would flush a stdout that may be a full pipe, and run the live view's exit).
+        if terminal:
+            _write_now(sys.stdout, _SHOW_CURSOR)
+        _write_now(sys.stderr, b"diagnoser: interrupted\n")
+        os._exit(stop.exit_code or 128 + signum)
+
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, before in previous.items():
+            signal.signal(signum, before)
 
 
 def _batches(path: str, follow: bool, poll: float) -> Iterator[Batch]:
@@ -62,8 +124,11 @@ def run_watch(
     color: bool | None = None,
     width: int | None = None,
     poll: float = 0.1,
+    stop: Stop | None = None,
 ) -> Report:
-    """Watch one input until it ends (or Ctrl-C); return the final report."""
+    """Watch one input until it ends, or until SIGINT or SIGTERM (then `stop.signum`
+    says which); return the final report."""
+    stop = stop if stop is not None else Stop()
     rules, fixes = load_rules(rule_dirs)
     # A watch may run for days: keep fewer finished workers than a one-off analysis.
     analysis = Analysis(
@@ -81,24 +146,24 @@ def run_watch(
     batches = _batches(path, follow, poll)
     if jsonl:
         writer = JsonLinesWriter(out)
-        try:
+        with _stopping_on_signals(stop, terminal=False):
             for batch in batches:
                 writer.updates(session.feed(batch))
-        except KeyboardInterrupt:
-            pass
-        updates, report = session.finish()
-        writer.updates(updates)
-        writer.summary(report)
+                if stop.signum is not None:
+                    break
+            updates, report = session.finish()
+            writer.updates(updates)
+            writer.summary(report)
         return report
     console = Console(file=out, force_terminal=color, width=width, highlight=False)
-    with LiveView(session.snapshot, console) as view:
-        try:
+    with _stopping_on_signals(stop, terminal=console.is_terminal):
+        with LiveView(session.snapshot, console) as view:
             for batch in batches:
                 session.feed(batch)
                 view.refresh()
-        except KeyboardInterrupt:
-            pass
-        _, report = session.finish()
-        view.refresh()
-    TextFormatter(color=color, width=width).write(report, out)
+                if stop.signum is not None:
+                    break
+            _, report = session.finish()
+            view.refresh()
+        TextFormatter(color=color, width=width).write(report, out)
     return report

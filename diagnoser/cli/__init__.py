@@ -11,7 +11,9 @@ The commands are mounted here, in the order `diagnoser --help` lists them.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from types import FrameType
 
 import typer
 
@@ -26,11 +28,24 @@ diagnoser_app.add_typer(rules.rules_app)
 diagnoser_app.command("explain", cls=DiagnoserCommand, epilog=rules.EXPLAIN_EXAMPLES)(rules.explain)
 
 
+class Interrupted(BaseException):
+    """Ctrl-C. Not a KeyboardInterrupt, which click would turn into its own abort
+    (an empty line, then "aborted", exit 1) before `main` could see it."""
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted
+
+
 def main() -> None:
     """Console-script entry point."""
+    # A SIGINT inherited as ignored (a job started with `&` by a script) stays ignored.
+    # `watch` puts its own handlers in while it watches: Ctrl-C there ends the stream.
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
     try:
         diagnoser_app()
-    except KeyboardInterrupt:
+    except (Interrupted, KeyboardInterrupt):
         typer.echo("diagnoser: interrupted", err=True)
         sys.exit(130)
     except BrokenPipeError:

@@ -22,6 +22,7 @@ from diagnoser.cli.app import (
     RulesOption,
     SelectOption,
     WidthOption,
+    check_stdin,
     color_choice,
     exit_code,
     fail,
@@ -104,6 +105,7 @@ def analyze(
     inputs = paths or [STDIN]
     if (diff or fix) and not config:
         fail("--diff and --fix change the files given with --config FILE: name at least one")
+    check_stdin(inputs)
     try:
         if output is not None:
             check_output(output)

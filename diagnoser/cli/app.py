@@ -1,7 +1,9 @@
 """What every command shares: the typer app, exit codes, `fail`, and common options.
 
 Exit codes (like ruff's): 0 no finding reaches --fail-on, 1 one does, 2 usage or
-input error. Errors are one line on stderr, never a traceback, click's own
+input error, or nothing read was recognized; 3 an input failed or ended early
+(the report is made from the rest); 130/143 a watch stopped by SIGINT/SIGTERM.
+Errors are one line on stderr, never a traceback, click's own
 usage errors included (`usage` prints them). Every option that takes a value
 names it with a metavar (`FILE`, `DIR`, `N`, `text|json`), never with its
 Python type. The command modules import from here; this module imports none
@@ -11,6 +13,8 @@ of them.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -21,6 +25,7 @@ from diagnoser import __version__
 from diagnoser.cli import selection
 from diagnoser.cli.usage import DiagnoserGroup, choices, print_error, print_warning
 from diagnoser.report.model import Report
+from diagnoser.sources import STDIN
 from diagnoser.vocabulary import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -57,6 +62,13 @@ def warn(report: Report) -> None:
     """The report's warnings on standard error, one line each."""
     for warning in report.warnings:
         print_warning(warning)
+
+
+def check_stdin(paths: Sequence[str]) -> None:
+    """Exit 2 when standard input is to be read but was closed (`diagnoser watch <&-`):
+    Python then has no `sys.stdin` at all."""
+    if STDIN in paths and sys.stdin is None:
+        fail("standard input is closed: pipe a log in, or name a file")
 
 
 def exit_code(report: Report, fail_on: FailOn) -> int:

@@ -20,6 +20,7 @@ from diagnoser.cli.app import (
     RulesOption,
     SelectOption,
     WidthOption,
+    check_stdin,
     exit_code,
     fail,
 )
@@ -30,7 +31,7 @@ from diagnoser.i18n import default_lang
 from diagnoser.report import formatter
 from diagnoser.rules import RuleError
 from diagnoser.sources import STDIN, InputError
-from diagnoser.watch import run_watch
+from diagnoser.watch import Stop, run_watch
 
 
 class WatchFormat(StrEnum):
@@ -100,6 +101,9 @@ def watch(
     )
     source = str(follow) if follow is not None else path
     language = lang.value if lang is not None else default_lang()
+    if follow is None:
+        check_stdin([path])
+    stop = Stop()
     try:
         if output is not None:
             check_output(output)
@@ -116,6 +120,7 @@ def watch(
             config_files=config,
             color=color,
             width=width,
+            stop=stop,
         )
         if output is not None:
             # the file gets the report the stream ends with, in the stream's kind
@@ -123,4 +128,5 @@ def watch(
             write_report(final, report, output)
     except (InputError, RuleError, ConfigError, OutputError, selection.UnknownName) as exc:
         fail(str(exc))
-    raise typer.Exit(exit_code(report, fail_on))
+    # Stopped by a signal: the summary is out, and the exit says so (130 Ctrl-C, 143 SIGTERM).
+    raise typer.Exit(stop.exit_code or exit_code(report, fail_on))
