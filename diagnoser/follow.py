@@ -20,6 +20,7 @@ from diagnoser.sources import (
     LineBlock,
     LineBounder,
     Normalizer,
+    ReadState,
     compression_of,
 )
 
@@ -99,7 +100,16 @@ class LineSplitter:
         return Line(self.source, self.number, text)
 
 
-def stream_lines(fd: int, source: str, poll: float = 0.1) -> Iterator[Batch]:
+def _account(state: ReadState | None, splitter: LineSplitter) -> None:
+    if state is not None:
+        state.cut = splitter.cut
+        state.encoding = splitter.encoding
+        state.lines = splitter.number
+
+
+def stream_lines(
+    fd: int, source: str, poll: float = 0.1, state: ReadState | None = None
+) -> Iterator[Batch]:
     """Batches of lines from a pipe or terminal; an empty batch every `poll` seconds idle.
 
     A batch is whatever the pipe holds at once, up to `CHUNK` bytes: a pipe gives
@@ -128,15 +138,18 @@ def stream_lines(fd: int, source: str, poll: float = 0.1) -> Iterator[Batch]:
             if size >= CHUNK or not select.select([fd], [], [], 0)[0]:
                 break
         if parts:
-            yield splitter.feed(b"".join(parts))
+            batch = splitter.feed(b"".join(parts))
+            _account(state, splitter)
+            yield batch
         if ended:
             rest: Batch = [*splitter.flush()]
+            _account(state, splitter)
             if rest:
                 yield rest
             return
 
 
-def follow_lines(path: str, poll: float = 0.1) -> Iterator[Batch]:
+def follow_lines(path: str, poll: float = 0.1, state: ReadState | None = None) -> Iterator[Batch]:
     """`tail -F`: read the file, then what is appended; reopen on rotation, restart on
     truncation. Never ends by itself (the caller stops on Ctrl-C or a deadline)."""
     splitter = LineSplitter(path)
@@ -157,7 +170,9 @@ def follow_lines(path: str, poll: float = 0.1) -> Iterator[Batch]:
         data = handle.read(CHUNK)
         if data:
             position += len(data)
-            yield splitter.feed(data)
+            batch = splitter.feed(data)
+            _account(state, splitter)
+            yield batch
             continue
         # At the end: has the file been truncated, or replaced by a new one?
         try:
@@ -165,7 +180,9 @@ def follow_lines(path: str, poll: float = 0.1) -> Iterator[Batch]:
         except FileNotFoundError:
             status = None
         if status is not None and status.st_ino != inode:
-            yield [*splitter.flush()]
+            rest = [*splitter.flush()]
+            _account(state, splitter)
+            yield rest
             handle.close()
             handle = None
             continue

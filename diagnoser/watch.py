@@ -32,7 +32,7 @@ from diagnoser.report.live import JsonLinesWriter, LiveView
 from diagnoser.report.model import Report
 from diagnoser.report.text import TextFormatter
 from diagnoser.rules import load_rules
-from diagnoser.sources import STDIN, InputError
+from diagnoser.sources import STDIN, InputError, ReadState
 
 WATCH_RETIRED = 200
 # Timelines kept for workers not yet known to be gone; the least recently active
@@ -93,19 +93,19 @@ def _stopping_on_signals(stop: Stop, terminal: bool) -> Iterator[None]:
             signal.signal(signum, before)
 
 
-def _batches(path: str, follow: bool, poll: float) -> Iterator[Batch]:
+def _batches(path: str, follow: bool, poll: float, state: ReadState) -> Iterator[Batch]:
     if follow:
-        yield from follow_lines(path, poll)
+        yield from follow_lines(path, poll, state)
         return
     if path == STDIN:
-        yield from stream_lines(sys.stdin.fileno(), STDIN, poll)
+        yield from stream_lines(sys.stdin.fileno(), STDIN, poll, state)
         return
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError as exc:
         raise InputError(f"{path}: {exc.strerror or exc}") from None
     try:
-        yield from stream_lines(fd, path, poll)
+        yield from stream_lines(fd, path, poll, state)
     finally:
         os.close(fd)
 
@@ -143,7 +143,8 @@ def run_watch(
     if path != STDIN and not follow and Path(path).is_dir():
         raise InputError(f"{path}: is a directory, not a log file")
     session = LiveSession(analysis)
-    batches = _batches(path, follow, poll)
+    state = ReadState(path)  # what the reader found: lines cut, the encoding
+    batches = _batches(path, follow, poll, state)
     if jsonl:
         writer = JsonLinesWriter(out)
         with _stopping_on_signals(stop, terminal=False):
@@ -151,6 +152,7 @@ def run_watch(
                 writer.updates(session.feed(batch))
                 if stop.signum is not None:
                     break
+            analysis.read_state(state)
             updates, report = session.finish()
             writer.updates(updates)
             writer.summary(report)
@@ -163,6 +165,7 @@ def run_watch(
                 view.refresh()
                 if stop.signum is not None:
                     break
+            analysis.read_state(state)
             _, report = session.finish()
             view.refresh()
         TextFormatter(color=color, width=width).write(report, out)

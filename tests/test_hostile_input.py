@@ -424,3 +424,53 @@ def test_memory_stays_bounded_without_newlines(producer: str) -> None:
     assert report["lines"]["read"] == 1 and report["lines"]["cut"] == 1
     assert report["verdict"] == "unrecognized" and result.returncode == 2
     assert peak < 100, f"peak RSS {peak:.0f} MB"
+
+
+# -- the same reader in watch ------------------------------------------------------
+
+
+def _watch(stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [*DIAGNOSER, "watch", "--format", "jsonl"],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def _summary(result: subprocess.CompletedProcess[bytes]) -> dict[str, object]:
+    record = json.loads(result.stdout.splitlines()[-1])
+    assert record["type"] == "summary"
+    report = record["report"]
+    assert isinstance(report, dict)
+    return report
+
+
+def test_watch_cuts_long_lines_and_says_so() -> None:
+    result = _watch((TIMEOUT + " " + "x" * 3_000_000 + "\n").encode())
+    report = _summary(result)
+    assert report["lines"] == {**report["lines"], "read": 1, "recognized": 1, "cut": 1}  # type: ignore[dict-item]
+    assert "cut" in result.stderr.decode()
+    assert len(result.stdout) < 40_000
+
+
+def test_watch_reads_utf16_and_cr_as_analyze_does(plain: dict[str, object]) -> None:
+    data = SAMPLE.read_text(encoding="utf-8").replace("\n", "\r").encode("utf-16")
+    report = _summary(_watch(data))
+    assert causes(report) == causes(plain) and report["lines"] == plain["lines"]
+
+
+def test_watch_of_binary_data_is_unrecognized() -> None:
+    result = _watch(random.Random(7).randbytes(300_000))
+    assert result.returncode == 2
+    assert _summary(result)["verdict"] == "unrecognized"
+    assert "recognized" in result.stderr.decode()
+
+
+def test_watch_refuses_a_compressed_stream_in_one_line() -> None:
+    result = _watch(gzip.compress(SAMPLE.read_bytes()))
+    assert result.returncode == 2
+    stderr = result.stderr.decode()
+    assert stderr.count("\n") == 1 and "gzip-compressed" in stderr and "analyze" in stderr

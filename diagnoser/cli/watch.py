@@ -23,6 +23,7 @@ from diagnoser.cli.app import (
     check_stdin,
     exit_code,
     fail,
+    warn,
 )
 from diagnoser.cli.output import OutputError, check_output, write_report
 from diagnoser.cli.usage import choices
@@ -122,6 +123,7 @@ def watch(
             width=width,
             stop=stop,
         )
+        warn(report)
         if output is not None:
             # the file gets the report the stream ends with, in the stream's kind
             final = formatter("json" if jsonl else "text", color=False, width=width, lang=language)
