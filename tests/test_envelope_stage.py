@@ -202,3 +202,15 @@ def test_a_record_given_up_on_after_a_joined_close_counts_each_line_once(
     assert stage.counts.wrapper == 2
     assert [r.message for r in found if r.counted] == ["one", *["more"] * 8]
     assert accounted_stage(stage, found)
+
+
+@pytest.mark.parametrize(
+    "value", ["Infinity", "-Infinity", "NaN", "1e300", "-1e300", "1" + "0" * 400]
+)
+def test_a_time_no_date_can_show_is_no_time(value: str) -> None:
+    line = '{"message": "WORKER TIMEOUT (pid:96)", "time": ' + value + "}"
+    _, found = records([line])
+    assert [(r.message, r.ts) for r in found] == [("WORKER TIMEOUT (pid:96)", None)]
+    kill = '{"message": "Worker (pid:96) was sent SIGKILL! Perhaps out of memory?", "time": 5}'
+    report = analyze_text(f"{line}\n{kill}")
+    assert report.findings  # the report is built, its evidence times shown

@@ -14,6 +14,7 @@ is read.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -40,6 +41,8 @@ MAX_RECORD_CHARS = 1 << 20  # 1 Mi characters of held text
 # `json.dumps` on what it built) recurse once per level, and real log objects are
 # a few levels deep.
 MAX_NESTING = 100
+# What a wrapper's numeric time may be: years 1 to 9999, what a date can show.
+_TS_RANGE = (-62_135_596_800.0, 253_402_300_799.0)
 
 _DECODER = json.JSONDecoder()
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -91,7 +94,7 @@ def _context(obj: dict[str, Any]) -> tuple[float | None, str, bool]:
     ts: float | None = None
     for key in TS_KEYS:
         if key in obj:
-            ts = json_ts(obj[key])
+            ts = _json_time(obj[key])
             if ts is not None:
                 break
     instance = ""
@@ -114,6 +117,18 @@ def _context(obj: dict[str, Any]) -> tuple[float | None, str, bool]:
                 instance = value
                 break
     return ts, instance, labelled
+
+
+def _json_time(value: object) -> float | None:
+    """A timestamp field's epoch seconds; None for one no date can show (`1e300`,
+    `Infinity`, an integer of 400 digits)."""
+    try:
+        ts = json_ts(value)
+    except OverflowError:
+        return None
+    if ts is None or not math.isfinite(ts) or not _TS_RANGE[0] <= ts <= _TS_RANGE[1]:
+        return None
+    return ts
 
 
 def _with_request_labels(message: str, labels: list[Any]) -> str:
