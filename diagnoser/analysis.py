@@ -302,8 +302,12 @@ class Analysis:
         return event
 
     def end_source(self, source: str) -> list[Occurrence]:
-        """The input `source` ended: flush what its parser held back."""
-        return self._dispatch(self._parser(source).finish())
+        """The input `source` ended: flush what its envelope stage and parser held back."""
+        parser = self._parser(source)
+        events = [
+            event for record in self._envelopes[source].finish() for event in parser.feed(record)
+        ]
+        return self._dispatch([*events, *parser.finish()])
 
     def finish(self) -> list[Occurrence]:
         """End of all input: flush every parser, then settle open sequences."""

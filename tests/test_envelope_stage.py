@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import accounted, analyze_text
+from conftest import RUNBOOK_LINES, accounted, analyze_text
 
 from diagnoser.envelopes import EnvelopeStage, Record
 from diagnoser.envelopes.json import MAX_NESTING, MAX_RECORD_CHARS
@@ -115,6 +115,7 @@ def test_request_labels_reach_the_message_either_way(layout) -> None:  # type: i
 # -- hostile records: deep nesting, no end, not JSON at all ---------------------------
 
 TIMEOUT = "[2025-07-30 11:10:08 +0000] [85] [CRITICAL] WORKER TIMEOUT (pid:96)"
+RUNBOOK_TAIL = RUNBOOK_LINES.splitlines()
 
 
 def accounted_stage(stage: EnvelopeStage, found: list[Record]) -> bool:
@@ -214,3 +215,22 @@ def test_a_time_no_date_can_show_is_no_time(value: str) -> None:
     kill = '{"message": "Worker (pid:96) was sent SIGKILL! Perhaps out of memory?", "time": 5}'
     report = analyze_text(f"{line}\n{kill}")
     assert report.findings  # the report is built, its evidence times shown
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [["{", TIMEOUT, "more"], ["{", '"message": "one"', "}{", TIMEOUT], ["{"]],
+    ids=["open", "open-after-a-joined-close", "a-lone-brace"],
+)
+def test_a_record_open_at_the_end_of_input_is_read_as_plain_lines(lines: list[str]) -> None:
+    stage, found = records(lines)
+    found += stage.finish()
+    assert stage.idle and stage.finish() == []
+    assert [r.text for r in found if r.counted][-1] == lines[-1]
+    assert accounted_stage(stage, found)
+
+
+def test_a_timeout_in_a_record_left_open_is_diagnosed() -> None:
+    report = analyze_text("\n".join(["{", *RUNBOOK_TAIL]))
+    assert "timeout-sigkill" in [f.rule for f in report.findings]
+    assert report.lines.read == 4 and report.lines.wrapper == 0 and accounted(report.lines)

@@ -22,12 +22,13 @@ _GUNICORN_PREFIX = re.compile(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\
 class EnvelopeStage:
     """Feed physical lines in order; each call returns the records they completed."""
 
-    __slots__ = ("_json", "counts")
+    __slots__ = ("_json", "_last", "counts")
 
     def __init__(self, counts: LineCounts | None = None) -> None:
         # The parser shares this object and counts the categories of the records.
         self.counts = counts if counts is not None else LineCounts()
         self._json: JsonObjectAssembler | None = None
+        self._last = Line("", 0, "")  # the last line of the open record
 
     @property
     def idle(self) -> bool:
@@ -58,6 +59,7 @@ class EnvelopeStage:
 
     def _json_line(self, line: Line) -> tuple[Record, ...] | list[Record]:
         """A line of a pretty-printed JSON record (`render logs -o json`)."""
+        self._last = line
         if self._json is None:
             self._json = JsonObjectAssembler()
             self.counts.wrapper += 1
@@ -84,6 +86,15 @@ class EnvelopeStage:
             # The closing line is counted once, by the first record of its first object.
             out.extend(_split(line, message, ts, instance, wrapper, counted=bool(out)))
         return out
+
+    def finish(self) -> list[Record]:
+        """End of input: the lines of a record still open, read as plain lines."""
+        assembler = self._json
+        if assembler is None:
+            return []
+        self._json = None
+        self.counts.wrapper -= 1  # the last line held was counted as structure too
+        return self._release(self._last, assembler)
 
     def _release(self, line: Line, assembler: JsonObjectAssembler) -> list[Record]:
         """The lines held for a record given up on, up to `line`, read as plain lines:
