@@ -98,6 +98,10 @@ def test_rule_conditions_take_lines_out_of_the_bulk() -> None:
         STAMP + REQUEST % 12 + b"\r",
         STAMP + b"\x1b[31m" + REQUEST % 12,
         STAMP + REQUEST.replace(b'"x"', b'"a \\" b"') % 12,
+        # bytes the line by line path may read as binary, which the scan does not decode
+        ACCESS.replace(b"GET /", b"GET /" + b"\x00" * 50) % 200,
+        ACCESS.replace(b"GET /", b"GET /" + b"\xff" * 50) % 200,
+        ACCESS.replace(b"GET /", "GET /caf\u00e9".encode()) % 200,
         b'  File "/app/views.py", line 3, in index',
         b"",
     ],
