@@ -135,8 +135,11 @@ class Analysis:
         handled: list[tuple[int, int]] = []  # stretches counted in bulk, for the stats
         fired: list[Occurrence] = []
         # Bulk lines are given to the engine only when a rare line has events for it:
-        # rare lines that make none (app output) leave the run whole.
-        pending = -1
+        # rare lines that make none (app output) leave the run whole. A run that
+        # must be read line by line is read before the rare line after it, so the
+        # parser sees every line in order; `countable` is where the run, as far as
+        # it is known to be countable in bulk, ends.
+        pending = countable = -1
 
         def flush(upto: int) -> None:
             nonlocal pending
@@ -146,6 +149,17 @@ class Analysis:
             if lo >= upto:
                 return
             counted = self._bulk_run(source, lines, positions, times, lo, upto, first_number)
+            if counted is None and countable > lo:
+                # the lines past `countable` took the whole run out of the bulk; the
+                # part before them is counted (nothing was dispatched since it was
+                # found countable), the rest read alone
+                counted = self._bulk_run(
+                    source, lines, positions, times, lo, countable, first_number
+                )
+                if counted is not None:
+                    fired.extend(counted)
+                    handled.append((lo, countable))
+                    lo, counted = countable, None
             if counted is not None:
                 fired.extend(counted)
                 handled.append((lo, upto))
@@ -155,6 +169,12 @@ class Analysis:
                     fired.extend(self._line_alone(source, lines, index, first_number))
 
         def read(index: int) -> None:
+            nonlocal countable
+            if pending >= 0:
+                if self._bulk_countable(source, positions, pending, index):
+                    countable = index
+                else:
+                    flush(index)  # read alone, before the line after them
             events = self._parse(Line(source, first_number + index, _text(lines.text(index))))
             if events:
                 flush(index)
@@ -173,7 +193,7 @@ class Analysis:
                 next_rare += 1
             stop = rare[next_rare]
             if stop > pos and pending < 0:
-                pending = pos
+                pending = countable = pos
             if stop >= total:
                 break
             read(stop)
@@ -187,6 +207,22 @@ class Analysis:
     ) -> list[Occurrence]:
         text = _text(lines.text(index))
         return self.feed_line(Line(source, first + index, text))
+
+    def _bulk_countable(
+        self, source: str, positions: dict[int, list[int]], lo: int, hi: int
+    ) -> bool:
+        """Whether `_bulk_run` would count the bulk lines among lines `lo` to `hi`."""
+        samples = self._samples.get(source, {})
+        for code, where in positions.items():
+            left = bisect.bisect_left(where, lo)
+            if left == len(where) or where[left] >= hi:
+                continue
+            kind = scan.KIND_OF[code]
+            if len(samples.get(kind, ())) < SAMPLES_PER_KIND or self.engine.bulk_wants_events(
+                kind, source
+            ):
+                return False
+        return True
 
     def _bulk_run(
         self,
@@ -279,8 +315,12 @@ class Analysis:
         return event
 
     def end_source(self, source: str) -> list[Occurrence]:
-        """The input `source` ended: flush what its parser held back."""
-        return self._dispatch(self._parser(source).finish())
+        """The input `source` ended: flush what its envelope stage and parser held back."""
+        parser = self._parser(source)
+        events = [
+            event for record in self._envelopes[source].finish() for event in parser.feed(record)
+        ]
+        return self._dispatch([*events, *parser.finish()])
 
     def finish(self) -> list[Occurrence]:
         """End of all input: flush every parser, then settle open sequences."""

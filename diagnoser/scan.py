@@ -179,7 +179,9 @@ def classify(data: bytes, quiet_by_kind: dict[Kind, Quiet]) -> BlockLines:
     view = a[:size]
     quiet = {CODE_OF[kind]: q for kind, q in quiet_by_kind.items()}
     # what no bulk line may hold: brackets (but an access line's time), escapes, CRs,
-    # backslashes; and the quotes whose places the shapes fix
+    # backslashes, NULs and bytes past ASCII (the line by line path reads a line
+    # mostly undecodable or NUL as binary, and the scan does not decode); and the
+    # quotes whose places the shapes fix
     brackets = np.flatnonzero(view == 91)
     closing = np.flatnonzero(view == 93)
     quotes = np.flatnonzero(view == 34)
@@ -187,10 +189,12 @@ def classify(data: bytes, quiet_by_kind: dict[Kind, Quiet]) -> BlockLines:
     n_close, _ = _per_line(closing, starts, ends)
     n_quotes, first_quote = _per_line(quotes, starts, ends)
     clean = np.ones(lines, dtype=bool)
-    for byte in (b"\x1b", b"\r", b"\\"):
+    for byte in (b"\x1b", b"\r", b"\\", b"\x00"):
         if byte in data:  # a C scan first: most blocks have none
             found = np.flatnonzero(view == byte[0])
             clean &= _per_line(found, starts, ends)[0] == 0
+    if not data.isascii():
+        clean &= _per_line(np.flatnonzero(view >= 0x80), starts, ends)[0] == 0
 
     length = ends - starts
     stamp, stamped = _iso_times(a, starts)

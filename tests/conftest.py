@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from diagnoser.analysis import Analysis
 from diagnoser.envelopes import EnvelopeStage
@@ -15,6 +17,12 @@ from diagnoser.recognizers import LineParser
 from diagnoser.report.model import LinesOut, Report
 from diagnoser.rules import load_rules
 from diagnoser.sources import Line
+
+# Property tests: "ci" (the default) keeps the suite's time bounded; a longer hunt
+# runs with HYPOTHESIS_PROFILE=long (docs/testing.md).
+settings.register_profile("ci", max_examples=150, deadline=None)
+settings.register_profile("long", max_examples=20_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

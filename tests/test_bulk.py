@@ -98,6 +98,10 @@ def test_rule_conditions_take_lines_out_of_the_bulk() -> None:
         STAMP + REQUEST % 12 + b"\r",
         STAMP + b"\x1b[31m" + REQUEST % 12,
         STAMP + REQUEST.replace(b'"x"', b'"a \\" b"') % 12,
+        # bytes the line by line path may read as binary, which the scan does not decode
+        ACCESS.replace(b"GET /", b"GET /" + b"\x00" * 50) % 200,
+        ACCESS.replace(b"GET /", b"GET /" + b"\xff" * 50) % 200,
+        ACCESS.replace(b"GET /", "GET /caf\u00e9".encode()) % 200,
         b'  File "/app/views.py", line 3, in index',
         b"",
     ],
@@ -115,3 +119,11 @@ def test_times_are_read_as_the_full_path_reads_them() -> None:
         parse_access_time("30/Jul/2025:11:10:08 -0300"),
     ]
     assert lines.duration_ms.tolist()[0] == 12
+
+
+def test_a_run_read_alone_is_read_before_the_rare_line_after_it() -> None:
+    """A frame line whose traceback's top was cut takes the next unindented line as
+    its code: the access lines before it must reach the parser before it does."""
+    for count in (1, 20):  # samples still wanted, and the bulk counting
+        data = (ACCESS % 200 + b"\n") * count + b'File "x.py", line 1, in f\n'
+        assert _report(data, bulk=True)["lines"] == _report(data, bulk=False)["lines"]

@@ -174,7 +174,7 @@ def test_json_escaped_traceback_is_assembled() -> None:
 def test_a_json_object_that_never_closes_is_read_as_text(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import diagnoser.envelopes.json
 
-    monkeypatch.setattr(diagnoser.envelopes.json, "MAX_OBJECT_LINES", 5)
+    monkeypatch.setattr(diagnoser.envelopes.json, "MAX_RECORD_LINES", 5)
     text = "\n".join(["{", "not json", *BARE, "more", "and more"])
     report = analyze_text(text)
     assert [f.rule for f in report.findings if f.severity.value != "info"] == ["timeout-sigkill"]

@@ -14,6 +14,7 @@ is read.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -31,9 +32,21 @@ REQUEST_LABELS = ("method", "path", "statusCode", "host")
 # Where JSON loggers put a traceback: one string with newlines, or a list of lines
 # (python-json-logger, structlog, Sentry-style dumps). Read after the message.
 EXCEPTION_KEYS = ("exc_info", "exception", "exc_text", "stack_trace", "stacktrace", "traceback")
-MAX_OBJECT_LINES = 10_000  # a runaway "object" is given up on, its lines read as text
+# A pretty-printed record still open past either bound is given up on: the lines
+# held are read as plain text (none dropped), so one that never closes cannot
+# grow without limit.
+MAX_RECORD_LINES = 10_000
+MAX_RECORD_CHARS = 1 << 20  # 1 Mi characters of held text
+# JSON nested deeper than this is not read as a log object: the decoder (and
+# `json.dumps` on what it built) recurse once per level, and real log objects are
+# a few levels deep.
+MAX_NESTING = 100
+# What a wrapper's numeric time may be: years 1 to 9999, what a date can show.
+_TS_RANGE = (-62_135_596_800.0, 253_402_300_799.0)
 
 _DECODER = json.JSONDecoder()
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 def entry_layer(obj: dict[str, Any]) -> Layer | None:
@@ -81,7 +94,7 @@ def _context(obj: dict[str, Any]) -> tuple[float | None, str, bool]:
     ts: float | None = None
     for key in TS_KEYS:
         if key in obj:
-            ts = json_ts(obj[key])
+            ts = _json_time(obj[key])
             if ts is not None:
                 break
     instance = ""
@@ -106,6 +119,18 @@ def _context(obj: dict[str, Any]) -> tuple[float | None, str, bool]:
     return ts, instance, labelled
 
 
+def _json_time(value: object) -> float | None:
+    """A timestamp field's epoch seconds; None for one no date can show (`1e300`,
+    `Infinity`, an integer of 400 digits)."""
+    try:
+        ts = json_ts(value)
+    except OverflowError:
+        return None
+    if ts is None or not math.isfinite(ts) or not _TS_RANGE[0] <= ts <= _TS_RANGE[1]:
+        return None
+    return ts
+
+
 def _with_request_labels(message: str, labels: list[Any]) -> str:
     """A Render request log with the labels that only the JSON carries appended."""
     request = [
@@ -116,14 +141,41 @@ def _with_request_labels(message: str, labels: list[Any]) -> str:
     return f"{message} {' '.join(request)}" if request else message
 
 
+def shallow(text: str) -> bool:
+    """Whether `text` nests no deeper than `MAX_NESTING` (brackets in strings aside).
+
+    Counting the openers is enough for nearly every line; only one with more
+    than `MAX_NESTING` of them is measured.
+    """
+    if text.count("{") + text.count("[") <= MAX_NESTING:
+        return True
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
+        if bracket in "{[":
+            depth += 1
+            if depth > MAX_NESTING:
+                return False
+        else:
+            depth -= 1
+    return True
+
+
+def loads(text: str) -> Any:
+    """`text` decoded as one JSON value, or None when it is not JSON, nests deeper
+    than `MAX_NESTING` or holds a number Python will not convert (over 4300 digits)."""
+    if not shallow(text):
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
 def json_line(text: str) -> Layer | None:
     """One JSON object on one line with a message field, or None."""
     if text[-1:] != "}" and not text.rstrip().endswith("}"):
         return None
-    try:
-        obj: Any = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
+    obj = loads(text)
     if not isinstance(obj, dict):
         return None
     # A JSON line without a message (a config dump, corpus 105) stays whole.
@@ -146,34 +198,53 @@ def starts_object(text: str) -> bool:
 
 
 class JsonObjectAssembler:
-    """Collects the lines of one top-level object; `feed` says when it is complete."""
+    """Collects the lines of one top-level object; `feed` says when it is complete.
 
-    __slots__ = ("lines",)
+    `lines` are the lines held, the first being `{`; `shared` says that it was the
+    rest of a `}{` line, whose physical line the object before it counted.
+    """
 
-    def __init__(self) -> None:
-        self.lines: list[str] = ["{"]
+    __slots__ = ("chars", "lines", "shared")
 
-    def feed(self, text: str) -> tuple[list[dict[str, Any]], bool]:
-        """Add a line. Returns (decoded objects, whether another object is open)."""
+    def __init__(self, first: str = "{", shared: bool = False) -> None:
+        self.lines: list[str] = [first]
+        self.chars = len(first)
+        self.shared = shared
+
+    def feed(self, text: str) -> tuple[list[dict[str, Any]] | None, bool]:
+        """Add a line. Returns (the objects decoded, whether another object is open).
+
+        The objects are None when a `}` closed text that is not JSON: `lines` then
+        holds what to read as plain lines, up to the closing one, and a `}{` line
+        opens another object all the same.
+        """
         if not text.startswith("}"):
             self.lines.append(text)
+            self.chars += len(text) + 1
             return [], True
         # `}` closes the object; `}{` closes it and opens the next one.
-        self.lines.append("}")
-        objects = list(_decode_all("\n".join(self.lines)))
+        held = self.lines
+        held.append("}")
+        objects = list(_decode_all("\n".join(held)))
         rest = text[1:].strip()
+        if not objects:
+            held[-1] = text  # read as plain lines, the closing one as it was
+            return None, rest.startswith("{")
         if rest.startswith("{"):
-            self.lines = [rest]
+            self.lines, self.chars, self.shared = [rest], len(rest), True
             return objects, True
         self.lines = []
         return objects, False
 
     @property
     def too_long(self) -> bool:
-        return len(self.lines) > MAX_OBJECT_LINES
+        return len(self.lines) > MAX_RECORD_LINES or self.chars > MAX_RECORD_CHARS
 
 
 def _decode_all(text: str) -> Iterator[dict[str, Any]]:
+    """The objects in `text`, one after another; none past a value that is not JSON."""
+    if not shallow(text):
+        return
     index = 0
     length = len(text)
     while index < length:
@@ -183,7 +254,7 @@ def _decode_all(text: str) -> Iterator[dict[str, Any]]:
             return
         try:
             value, index = _DECODER.raw_decode(text, index)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # a number of over 4300 digits is a ValueError
             return
         if isinstance(value, dict):
             yield value

@@ -22,12 +22,13 @@ _GUNICORN_PREFIX = re.compile(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\
 class EnvelopeStage:
     """Feed physical lines in order; each call returns the records they completed."""
 
-    __slots__ = ("_json", "counts")
+    __slots__ = ("_json", "_last", "counts")
 
     def __init__(self, counts: LineCounts | None = None) -> None:
         # The parser shares this object and counts the categories of the records.
         self.counts = counts if counts is not None else LineCounts()
         self._json: JsonObjectAssembler | None = None
+        self._last = Line("", 0, "")  # the last line of the open record
 
     @property
     def idle(self) -> bool:
@@ -40,6 +41,11 @@ class EnvelopeStage:
         text = line.text
         if self._json is not None or starts_object(text):
             return self._json_line(line)
+        return self._plain(line)
+
+    def _plain(self, line: Line) -> tuple[Record, ...] | list[Record]:
+        """The records of a line outside any multi-line record."""
+        text = line.text
         message, ts, instance, wrapper = unwrap(text)
         if "\n" in message:
             # A whole traceback JSON-escaped into one record: read it line by line.
@@ -53,15 +59,24 @@ class EnvelopeStage:
 
     def _json_line(self, line: Line) -> tuple[Record, ...] | list[Record]:
         """A line of a pretty-printed JSON record (`render logs -o json`)."""
+        self._last = line
         if self._json is None:
             self._json = JsonObjectAssembler()
             self.counts.wrapper += 1
             return _NO_RECORDS
-        objects, still_open = self._json.feed(line.text)
+        assembler = self._json
+        objects, still_open = assembler.feed(line.text)
+        if objects is None:
+            # `{` … `}` that is not JSON (or nests too deep): its lines are plain lines
+            self._json = None
+            if still_open:  # `}{`: the next object starts on the closing line
+                self._json = JsonObjectAssembler(line.text[1:].strip(), shared=True)
+            return self._release(line, assembler)
         if not still_open:
             self._json = None
-        elif self._json.too_long:
-            return self._give_up_json(line)
+        elif assembler.too_long:
+            self._json = None
+            return self._release(line, assembler)
         if not objects:
             self.counts.wrapper += 1
             return _NO_RECORDS
@@ -72,14 +87,31 @@ class EnvelopeStage:
             out.extend(_split(line, message, ts, instance, wrapper, counted=bool(out)))
         return out
 
-    def _give_up_json(self, line: Line) -> list[Record]:
-        """A `{` that never closed: read what was held as ordinary lines, nothing lost."""
-        assert self._json is not None
-        held = self._json.lines
+    def finish(self) -> list[Record]:
+        """End of input: the lines of a record still open, read as plain lines."""
+        assembler = self._json
+        if assembler is None:
+            return []
         self._json = None
-        self.counts.wrapper -= len(held) - 1  # counted as structure while held
+        self.counts.wrapper -= 1  # the last line held was counted as structure too
+        return self._release(self._last, assembler)
+
+    def _release(self, line: Line, assembler: JsonObjectAssembler) -> list[Record]:
+        """The lines held for a record given up on, up to `line`, read as plain lines:
+        none is lost, and each is counted once by what it turns out to be."""
+        held = assembler.lines
+        # All but the last were counted as structure while held; a `shared` first
+        # line was the rest of a `}{` line, which the object before counted.
+        self.counts.wrapper -= len(held) - 1 - assembler.shared
         first = line.number - len(held) + 1
-        return [Record(line.source, first + offset, text, text) for offset, text in enumerate(held)]
+        out: list[Record] = []
+        for offset, text in enumerate(held):
+            records = self._plain(Line(line.source, first + offset, text))
+            if offset == 0 and assembler.shared:
+                for record in records:
+                    record.counted = False
+            out.extend(records)
+        return out
 
 
 def _split(

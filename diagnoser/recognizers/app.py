@@ -4,8 +4,9 @@ bare exception lines, and configuration printed as JSON.
 
 from __future__ import annotations
 
-import json
 import re
+
+from diagnoser.envelopes.json import loads
 
 # tqdm: `Downloading shards:  50%|█████     | 1/2 [00:10<00:10, 1.2s/it]`
 PROGRESS = re.compile(r"\d{1,3}%\|")
@@ -37,10 +38,7 @@ def match_config_json(message: str) -> dict[str, str | int | float] | None:
     """A configuration printed as one JSON object (`{"workers": 64, "bind": …}`)."""
     if not message.startswith("{") or ('"workers"' not in message and '"bind"' not in message):
         return None
-    try:
-        data = json.loads(message)
-    except ValueError:
-        return None
+    data = loads(message)  # None for what is not JSON, or nests too deep to decode
     if not isinstance(data, dict) or not _CONFIG_KEYS & data.keys():
         return None
     return {
