@@ -20,28 +20,17 @@ from diagnoser.correlate import Correlator
 from diagnoser.engine import Engine, Occurrence
 from diagnoser.envelopes import EnvelopeStage
 from diagnoser.events import Event, Kind
-from diagnoser.findings import ANY_INSTANCE, build_findings
-from diagnoser.matching import where_ok
+from diagnoser.partial import SAMPLES_PER_KIND, Partial, build_report, merge, seen_in
 from diagnoser.recognizers import LineParser
-from diagnoser.remedies import Remedies
 from diagnoser.report.model import (
-    GunicornOut,
-    InputOut,
-    InputStatus,
-    LatencyOut,
-    LinesOut,
     Report,
-    SettingOut,
-    Verdict,
-    WorkerOut,
 )
-from diagnoser.report.safe import excerpt
 from diagnoser.rules import Fix, Rule, RuleError, Where, load_rules
-from diagnoser.sources import MAX_LINE, InputError, Line, ReadState, read_blocks
+from diagnoser.sources import Line, ReadState
 from diagnoser.stats import RequestStats
 from diagnoser.timeline import Timeline
+from diagnoser.timeorder import Window
 
-SAMPLES_PER_KIND = 16
 _STATS_KINDS = frozenset(
     {Kind.CONFIG_DUMP, Kind.MEMORY_SAMPLE, Kind.PLATFORM_OOM, Kind.KERNEL_OOM, Kind.MEMORY_KILL}
 )
@@ -80,6 +69,10 @@ class Analysis:
         self.inputs: list[str] = []
         # how each input was read, as the reader tells (`read_state`)
         self.read_states: dict[str, ReadState] = {}
+        self.window: Window | None = None  # --since/--until, when given
+        self.outside: dict[str, int] = {}  # per input: lines left out by the window
+        # inputs that are one server's log in several files: the instance they share
+        self._shared: dict[str, str] = {}
         self.stats = RequestStats()
         self.timeline = Timeline()
         self._parsers: dict[str, LineParser] = {}
@@ -238,7 +231,8 @@ class Analysis:
         ones between them made no events): counted and fed to the engine as a whole.
         None: they must be read one by one, because a kind still lacks samples or
         an occurrence would keep them as evidence."""
-        instance = source  # bulk lines carry no envelope, so no instance of their own
+        # bulk lines carry no envelope, so no instance of their own
+        instance = self._shared.get(source, source)
         samples = self._samples.get(instance, {})
         runs: dict[Kind, BulkRun] = {}
         for code, where in positions.items():
@@ -311,6 +305,8 @@ class Analysis:
         events = [event for record in records for event in parser.feed(record)]
         assert len(events) == 1, line
         event = events[0]
+        if not event.instance and line.source in self._shared:
+            event.instance = self._shared[line.source]
         self.correlator.observe(event)
         return event
 
@@ -332,7 +328,10 @@ class Analysis:
 
     def _dispatch(self, events: Iterable[Event]) -> list[Occurrence]:
         fired: list[Occurrence] = []
+        shared = self._shared
         for event in events:
+            if shared and not event.instance and event.source in shared:
+                event.instance = shared[event.source]
             self.correlator.observe(event)
             self.timeline.observe(event)
             if event.kind in _CONFIG_KINDS:
@@ -346,161 +345,47 @@ class Analysis:
             fired.extend(self.engine.feed(event))
         return fired
 
+    def one_timeline(self, sources: list[str]) -> None:
+        """`sources` are one log in several files (rotations, hourly exports) whose
+        lines name no instance: their workers are followed across the files."""
+        if len(sources) > 1:
+            for source in sources:
+                self._shared[source] = sources[0]
+
+    def left_out(self, source: str, lines: int) -> None:
+        """`lines` of `source` fell outside the time window: counted, not read."""
+        self._parser(source)
+        self.outside[source] = self.outside.get(source, 0) + lines
+
     def read_state(self, state: ReadState) -> None:
         """The reader's account of one input (compression, cut lines, an early end)."""
         self._parser(state.name)
         self.read_states[state.name] = state
 
-    def _sources(self) -> list[InputOut]:
-        out: list[InputOut] = []
-        for name in self.inputs:
-            c = self._parsers[name].counts
-            state = self.read_states.get(name, ReadState(name))
-            known = c.recognized + c.traceback + c.app
-            status: InputStatus = "read"
-            if state.failed:
-                status = "failed"
-            elif state.problem:
-                status = "incomplete"
-            elif c.read == 0:
-                status = "empty"
-            elif known == 0:
-                status = "unrecognized"
-            out.append(
-                InputOut(
-                    name=name,
-                    status=status,
-                    lines=c.read,
-                    recognized=known,
-                    cut=state.cut,
-                    compression=state.compression,
-                    encoding=state.encoding,
-                    problem=state.problem,
-                )
-            )
-        return out
+    def partial(self) -> Partial:
+        """What the report needs of this analysis, as a `Partial` (its live state)."""
+        return Partial(
+            inputs=list(self.inputs),
+            counts={name: self._parsers[name].counts for name in self.inputs},
+            read_states=self.read_states,
+            outside=self.outside,
+            occurrences=self.engine.occurrences,
+            past_bound=self.engine.past_bound,
+            stats=self.stats,
+            timeline=self.timeline,
+            configuration=self.configuration,
+            workers=self.correlator.all_workers(),
+            instances=self.correlator.instances,
+            evicted=self.correlator.evicted,
+            samples=self._samples,
+        )
 
     def report(self) -> Report:
-        lines = LinesOut(
-            read=0, recognized=0, traceback=0, app=0, unrecognized=0, blank=0, wrapper=0
-        )
-        for parser in self._parsers.values():
-            c = parser.counts
-            lines.read += c.read
-            lines.recognized += c.recognized
-            lines.traceback += c.traceback
-            lines.app += c.app
-            lines.unrecognized += c.unrecognized
-            lines.blank += c.blank
-            lines.wrapper += c.wrapper
-        lines.cut = sum(state.cut for state in self.read_states.values())
-        sources = self._sources()
-        findings = build_findings(
-            self.engine.occurrences,
-            self.fixes,
-            multiple_inputs=len(self.inputs) > 1,
-            extra_context=self.stats.context(self._worker_count()),
-            lang=self.lang,
-            seen=self.seen,
-            remedies=Remedies(self.configuration, self.stats, self.lang),
-            past_bound=self.engine.past_bound,
-        )
-        workers = [
-            WorkerOut(
-                instance=excerpt(w.ref.instance),
-                pid=w.ref.pid,
-                generation=w.ref.generation,
-                state=w.state,
-                end=excerpt(w.end),
-                first_line=w.first_line,
-                last_line=w.last_line,
-                boot_line=w.boot_line,
-                timeouts=w.timeouts,
-                requests=w.requests,
-                abort_frame=excerpt(w.abort_frame),
-                stuck_in=excerpt(w.stuck_in),
-                exception=excerpt(w.exception),
-            )
-            for w in self.correlator.all_workers()
-        ]
-        gunicorn = {
-            excerpt(name): GunicornOut(
-                version=excerpt(i.version), worker_class=excerpt(i.worker_class), starts=i.starts
-            )
-            for name, i in self.correlator.instances.items()
-            if i.version or i.worker_class or i.starts
-        }
-        verdict: Verdict = "findings" if findings else "healthy"
-        if not findings and not any(source.recognized for source in sources):
-            verdict = "unrecognized"
-        return Report(
-            verdict=verdict,
-            complete=not any(s.status in ("failed", "incomplete") for s in sources),
-            inputs=list(self.inputs),
-            sources=sources,
-            warnings=_warnings(sources, verdict),
-            lines=lines,
-            gunicorn=gunicorn,
-            latency={
-                excerpt(name): LatencyOut(
-                    requests=n, p50_ms=p50, p95_ms=p95, p99_ms=p99, max_ms=slowest
-                )
-                for name, (n, p50, p95, p99, slowest) in self.stats.latency().items()
-            },
-            findings=findings,
-            workers=workers,
-            workers_evicted=self.correlator.evicted,
-            timeline=self.timeline.result(),
-            lang=self.lang,
-            configuration={
-                name: SettingOut(value=excerpt(setting.shown()), source=excerpt(setting.source))
-                for name, setting in sorted(self.configuration.settings.items())
-            },
-        )
-
-    def _worker_count(self) -> int | None:
-        value = self.configuration.current("workers").value
-        return int(value) if value.isdigit() else None
+        return build_report(self.partial(), self.fixes, self.lang, self.window)
 
     def seen(self, kinds: list[Kind], where: Where, instances: set[str]) -> bool:
         """Whether the input showed an event of `kinds` matching `where` on `instances`."""
-        if ANY_INSTANCE in instances:
-            instances = set(self._samples)
-        for instance in instances:
-            samples = self._samples.get(instance, {})
-            for kind in kinds:
-                if any(where_ok(where, event) for event in samples.get(kind, ())):
-                    return True
-        return False
-
-
-def _warnings(sources: list[InputOut], verdict: Verdict) -> list[str]:
-    """One line for each input that was not read whole and recognized."""
-    out: list[str] = []
-    for source in sources:
-        name = "standard input" if source.name == "-" else source.name
-        if source.status in ("failed", "incomplete"):
-            out.append(source.problem)
-        elif source.status == "empty":
-            out.append(f"{name}: no lines read (empty input)")
-        elif source.status == "unrecognized":
-            out.append(
-                f"{name}: no line of it ({source.lines:,} read) was recognized as a "
-                "Gunicorn, platform or application log (binary data, another program's "
-                "log, or the wrong file?)"
-            )
-        if source.cut:
-            kib = MAX_LINE // 1024
-            if source.cut == 1:
-                out.append(f"{name}: 1 line longer than {kib} KiB was cut to its first {kib} KiB")
-            else:
-                out.append(
-                    f"{name}: {source.cut:,} lines longer than {kib} KiB were cut to "
-                    f"their first {kib} KiB"
-                )
-    if verdict == "unrecognized" and len(sources) > 1:
-        out.append("nothing in any input was recognized: no diagnosis can be made")
-    return out
+        return seen_in(self._samples, kinds, where, instances)
 
 
 def _text(raw: bytes) -> str:
@@ -543,29 +428,28 @@ def analyze_paths(
     ignore: list[str] | None = None,
     config_files: list[Path] | None = None,
     progress: Callable[[str, bytes], None] | None = None,
+    done: Callable[[str, int, int], None] | None = None,
+    window: Window | None = None,
+    jobs: int | None = 1,
+    dask: str | None = None,
 ) -> Report:
-    """Run the whole pipeline over `paths` (`-` is stdin) and return the report;
-    `progress` is told of every block read."""
+    """Run the whole pipeline over `paths` (`-` is stdin) and return the report.
+
+    The inputs are cut into partitions by instance (`diagnoser.parallel`), each
+    read as one timeline in time order and analysed on its own, and the partial
+    results merged: `jobs` worker processes run them (None: the cores, when the
+    input is large), or the Dask cluster at `dask`. `progress` is told of every
+    block read here, `done` of each input read elsewhere; `window` leaves out the
+    lines outside it.
+    """
+    from diagnoser import parallel
+
     rules, fixes = load_rules(rule_dirs)
     rules = select_rules(rules, select or [], ignore or [])
-    analysis = Analysis(rules, fixes, lang)
+    configuration = Configuration()
     # gunicorn.conf.py first: command-line flags (render.yaml startCommand) override it
     for config_file in sorted(config_files or [], key=lambda p: p.suffix != ".py"):
-        analysis.configuration.read_file(config_file)
-    for path in paths:
-        state = ReadState(path)
-        try:
-            for data, first in read_blocks(path, state):
-                analysis.feed_block(path, data, first)
-                if progress is not None:
-                    progress(path, data)
-        except InputError as exc:
-            if len(paths) == 1:
-                raise
-            # one input of several: the others are still read, and this one reported
-            state.failed = True
-            state.problem = str(exc)
-        analysis.read_state(state)
-        analysis.end_source(path)
-    analysis.finish()
-    return analysis.report()
+        configuration.read_file(config_file)
+    job = parallel.Job(rules, fixes, lang, configuration, window)
+    parts = parallel.run(job, paths, jobs=jobs, dask=dask, progress=progress, done=done)
+    return build_report(merge(parts, paths), fixes, lang, window)

@@ -144,6 +144,21 @@ class PastBound:
         room = max(0, self.MAX_COUNTED - len(self.counted))
         return self.counted + [_record(o) for o in list(self.open)[:room]]
 
+    def add_settled(self, occurrence: Fired) -> None:
+        """One more occurrence past the bound whose input has ended (a merge)."""
+        self._record(occurrence)
+
+    def absorb(self, other: PastBound) -> None:
+        """Take another analysis's occurrences of the same rule past its bound."""
+        records = other.records()
+        for record in records:
+            if len(self.counted) < self.MAX_COUNTED:
+                self.counted.append(record)
+            else:
+                self.uncounted += 1
+        # what `records` left out: the uncounted, and open ones past MAX_COUNTED
+        self.uncounted += other.total - len(records)
+
     @property
     def total(self) -> int:
         """How many occurrences fired past the bound."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import glob
 import gzip
 import io
 import lzma
@@ -113,6 +114,46 @@ def open_input(path: str) -> BinaryIO:
         os.close(fd)
         raise InputError(f"{path}: is a directory, not a log file")
     return os.fdopen(fd, "rb", buffering=0)
+
+
+_GLOB = frozenset("*?[")
+
+
+def expand_inputs(paths: list[str]) -> list[str]:
+    """The inputs named: a directory stands for the regular files in it (sorted, hidden
+    ones skipped; not its subdirectories: `'logs/**/*.log'` reaches those), a pattern
+    the shell did not expand (`'logs/*.gz'`, `**` too) for the files it matches;
+    anything else as given. A pattern that matches nothing, and a directory without
+    files, are one-line errors."""
+    out: list[str] = []
+    for path in paths:
+        if path == STDIN:
+            out.append(path)
+        elif os.path.isdir(path):
+            found = _files_under(path)
+            if not found:
+                raise InputError(
+                    f"{path}: a directory with no files in it (its subdirectories are "
+                    "not read: name them, or use a pattern such as 'DIR/**/*.log')"
+                )
+            out.extend(found)
+        elif _GLOB & set(path) and not os.path.exists(path):
+            found = sorted(p for p in glob.glob(path, recursive=True) if not os.path.isdir(p))
+            if not found:
+                raise InputError(f"{path}: no file matches this pattern")
+            out.extend(found)
+        else:
+            out.append(path)
+    return list(dict.fromkeys(out))  # a file named twice is read once
+
+
+def _files_under(directory: str) -> list[str]:
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as exc:
+        raise InputError(f"{directory}: {exc.strerror or exc}") from None
+    paths = (os.path.join(directory, name) for name in names if not name.startswith("."))
+    return [path for path in paths if os.path.isfile(path)]
 
 
 def size_of(path: str) -> int | None:

@@ -96,6 +96,22 @@ class Timeline:
         self._stretch(int(first // 60))
         self._stretch(int(last // 60))
 
+    def absorb(self, other: Timeline) -> None:
+        """Add another timeline's counts (another partition of the same run)."""
+        if other._first is None or other._last is None:
+            return
+        self._stretch(other._first)
+        self._stretch(other._last)
+        for minute, counts in other._counts.items():
+            mine = self._counts.get(minute)
+            if mine is None:
+                self._counts[minute] = list(counts)
+            else:
+                for index, count in enumerate(counts):
+                    mine[index] += count
+        if len(self._counts) >= 2 * self.max_minutes:
+            self._prune()
+
     def _stretch(self, minute: int) -> int:
         """Widen the span to `minute`; the latest minute seen."""
         if self._first is None or minute < self._first:

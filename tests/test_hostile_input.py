@@ -278,12 +278,15 @@ def test_process_substitution() -> None:
     assert causes(report_of(result))
 
 
-def test_a_directory_is_a_one_line_error(tmp_path: Path) -> None:
+def test_a_directory_without_files_is_a_one_line_error(tmp_path: Path) -> None:
+    # a directory stands for the files in it (tests/test_scale.py): none is an error
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".hidden.log").write_text("[2025-07-30 11:10:08 -0300] [85] [INFO] x\n")
     result = diagnose(str(tmp_path))
     assert result.returncode == 2
-    assert (
-        result.stderr.decode() == f"diagnoser: error: {tmp_path}: is a directory, not a log file\n"
-    )
+    err = result.stderr.decode()
+    assert err.startswith(f"diagnoser: error: {tmp_path}: a directory with no files in it")
+    assert err.count("\n") == 1
 
 
 def test_closed_standard_input_is_a_one_line_error() -> None:

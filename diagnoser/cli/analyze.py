@@ -33,9 +33,11 @@ from diagnoser.cli.progress import ReadProgress
 from diagnoser.cli.usage import choices
 from diagnoser.config import ConfigError
 from diagnoser.i18n import default_lang
+from diagnoser.parallel import ParallelError, dask_available
 from diagnoser.report import formatter
 from diagnoser.rules import RuleError
-from diagnoser.sources import STDIN, InputError
+from diagnoser.sources import STDIN, InputError, expand_inputs
+from diagnoser.timeorder import WindowError, parse_window
 
 
 class OutputFormat(StrEnum):
@@ -92,6 +94,49 @@ def analyze(
             "files, instead of the report (exit 1 when there is a change).",
         ),
     ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="TIME",
+            help="Read only lines from TIME on: ISO 8601 (2025-07-30T11:00, UTC unless "
+            "it gives an offset) or a time before now (30m, 2h, 1d). Lines before are "
+            "counted, not read.",
+            show_default=False,
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            metavar="TIME",
+            help="Read only lines up to TIME (as --since).",
+            show_default=False,
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            min=1,
+            help="Worker processes for the inputs' partitions (one per instance). "
+            "Default: one per core when the inputs hold 32 MiB or more, else 1.",
+            show_default=False,
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Run the partitions on the Dask cluster whose scheduler is at ADDRESS "
+            "(tcp://host:8786), or 'local' for a LocalCluster of --jobs workers. "
+            "Needs pip install 'diagnoser[dask]'; workers open the files by path.",
+            show_default=False,
+        ),
+    ] = None,
     fix: Annotated[
         bool,
         typer.Option(
@@ -102,10 +147,16 @@ def analyze(
     ] = False,
 ) -> None:
     """Diagnose saved logs: read them to the end, then report the causes found."""
-    inputs = paths or [STDIN]
+    try:
+        inputs = expand_inputs(paths or [STDIN])
+        window = parse_window(since, until)
+    except (InputError, WindowError) as exc:
+        fail(str(exc))
     if (diff or fix) and not config:
         fail("--diff and --fix change the files given with --config FILE: name at least one")
     check_stdin(inputs)
+    if dask is not None and not dask_available():
+        fail("--dask needs the dask extra: pip install 'diagnoser[dask]'")
     try:
         if output is not None:
             check_output(output)
@@ -120,8 +171,19 @@ def analyze(
                 ignore=ignore,
                 config_files=config,
                 progress=progress.read,
+                done=progress.done,
+                window=window,
+                jobs=jobs,
+                dask=dask,
             )
-    except (InputError, RuleError, ConfigError, OutputError, selection.UnknownName) as exc:
+    except (
+        InputError,
+        RuleError,
+        ConfigError,
+        OutputError,
+        ParallelError,
+        selection.UnknownName,
+    ) as exc:
         fail(str(exc))
     if diff or fix:
         try:

@@ -69,15 +69,26 @@ class ReadProgress:
     ) -> None:
         self._progress.__exit__(kind, value, traceback)
 
-    def read(self, path: str, data: bytes) -> None:
-        """`data` of `path` was read."""
+    def done(self, path: str, size: int, lines: int) -> None:
+        """`path` was read whole elsewhere (a worker process): `size` bytes, `lines` lines."""
         if not self.shown:
             return
+        task = self._task(path)
+        self._progress.update(task, completed=size, lines=lines)
+
+    def _task(self, path: str) -> TaskID:
         task = self._tasks.get(path)
         if task is None:
             name = "stdin" if path == STDIN else Path(path).name
             task = self._tasks[path] = self._progress.add_task(
                 escape(printable(name)), total=size_of(path), lines=0
             )
+        return task
+
+    def read(self, path: str, data: bytes) -> None:
+        """`data` of `path` was read."""
+        if not self.shown:
+            return
+        task = self._task(path)
         lines = int(self._progress.tasks[task].fields.get("lines", 0)) + data.count(b"\n")
         self._progress.update(task, advance=len(data), lines=lines)

@@ -148,7 +148,7 @@ class LinesOut(_Model):
     )
 
 
-InputStatus = Literal["read", "incomplete", "failed", "unrecognized", "empty"]
+InputStatus = Literal["read", "incomplete", "failed", "unrecognized", "empty", "outside"]
 Verdict = Literal["findings", "healthy", "unrecognized"]
 
 
@@ -160,7 +160,8 @@ class InputOut(_Model):
         description="read: to its end, and recognized; incomplete: it ended early (a "
         "truncated compressed file, a read error), the lines before are used; failed: "
         "it could not be read at all; unrecognized: no line of it was recognized "
-        "(binary data, another program's log, the wrong file); empty: no lines"
+        "(binary data, another program's log, the wrong file); empty: no lines; "
+        "outside: no line of it falls in the time window"
     )
     lines: int = Field(description="lines read from it")
     recognized: int = Field(
@@ -168,6 +169,9 @@ class InputOut(_Model):
         "known format that no template knows"
     )
     cut: int = Field(default=0, description="its lines cut to the line limit")
+    outside: int = Field(
+        default=0, description="its lines outside the time window: counted, not read"
+    )
     compression: str = Field(default="", description="gzip, bzip2, xz or zstd, from its bytes")
     encoding: str = Field(default="utf-8", description="as found from its bytes")
     problem: str = Field(default="", description="why it failed or ended early")
@@ -204,6 +208,14 @@ class TimelineOut(_Model):
     )
 
 
+class WindowOut(_Model):
+    """`--since`/`--until`: the lines read were those inside it."""
+
+    since: str | None = Field(default=None, description="ISO 8601, UTC; absent: open")
+    until: str | None = Field(default=None, description="ISO 8601, UTC; absent: open")
+    outside: int = Field(description="lines left out, in all inputs (not in `lines.read`)")
+
+
 class Report(_Model):
     version: Literal[1] = 1
     verdict: Verdict = Field(
@@ -220,6 +232,7 @@ class Report(_Model):
     warnings: list[str] = Field(
         default_factory=list, description="what the reader could not do, one line each"
     )
+    window: WindowOut | None = None
     lines: LinesOut
     gunicorn: dict[str, GunicornOut] = Field(
         default_factory=dict, description="per instance: what the log says of the server"

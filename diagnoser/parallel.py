@@ -1,0 +1,308 @@
+"""The analysis of many inputs, cut into partitions and run here, in processes, or on Dask.
+
+A partition is the inputs of one instance (`timeorder.by_instance`): the files
+whose first lines name the same instance, or name none, merged in time order
+so that each worker's timeline stays whole; standard input, a FIFO or a device
+is a partition of its own. Each partition is analysed from scratch by
+`run_partition`, which returns a `Partial`; `partial.merge` combines them in
+partition order, whoever ran them, so `--jobs 1`, `--jobs N` and `--dask` give
+the same report.
+
+What a partition needs besides its paths is a `Job`: the rules, their fixes,
+the language, the configuration read from `--config` files and the time
+window. It is shipped once to each worker process or Dask worker; the log
+files are not shipped: a worker opens them by path, so a cluster's workers
+must see the same paths (a shared filesystem), or the input is reported as
+not read.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import importlib.util
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+from diagnoser import timeorder
+from diagnoser.analysis import Analysis
+from diagnoser.config import Configuration
+from diagnoser.partial import Partial
+from diagnoser.rules import Fix, Rule
+from diagnoser.sources import STDIN, InputError, ReadState, read_blocks, size_of
+from diagnoser.timeorder import Window
+
+# below this much input in all, `--jobs` left to its default runs in this process:
+# starting worker processes costs more than it saves
+PARALLEL_MIN_BYTES = 32 << 20
+
+Progress = Callable[[str, bytes], None]
+Done = Callable[[str, int, int], None]  # a partition run elsewhere: (input, bytes, lines)
+
+
+class ParallelError(Exception):
+    """A worker process or the cluster failed: no report can be made."""
+
+
+@dataclass(slots=True)
+class Job:
+    """What every partition's analysis needs, shipped once to each worker."""
+
+    rules: list[Rule]
+    fixes: dict[str, Fix]
+    lang: str = "en"
+    configuration: Configuration = field(default_factory=Configuration)
+    window: Window | None = None
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def partitions(paths: list[str]) -> list[list[str]]:
+    """The inputs cut into partitions, in the order first named (see the module)."""
+    return timeorder.by_instance(paths)
+
+
+def shippable(group: list[str]) -> bool:
+    """Whether another process can open the partition's inputs by name (regular files)."""
+    return all(path != STDIN and size_of(path) is not None for path in group)
+
+
+def run_partition(
+    job: Job, group: list[str], only: bool = False, progress: Progress | None = None
+) -> Partial:
+    """One partition analysed from scratch: its inputs read, merged in time order
+    when there are several (or a window), to the end. `only`: the partition is the
+    whole run's single input, whose failure is an error rather than a warning."""
+    analysis = Analysis(job.rules, job.fixes, job.lang)
+    analysis.window = job.window
+    analysis.configuration = copy.deepcopy(job.configuration)
+    if len(group) == 1 and job.window is None:
+        _read_alone(analysis, group[0], only, progress)
+    else:
+        if not timeorder.instance_of(group[0]):
+            analysis.one_timeline(group)
+        states = {path: ReadState(path) for path in group}
+        for path in group:
+            analysis.read_state(states[path])  # the inputs in the order given
+        for segment in timeorder.merged(group, states, job.window):
+            if segment.outside:
+                analysis.left_out(segment.path, segment.outside)
+            if segment.data:
+                analysis.feed_block(segment.path, segment.data, segment.first)
+                if progress is not None:
+                    progress(segment.path, segment.data)
+        for path in group:
+            if only and states[path].failed:
+                raise InputError(states[path].problem)
+            analysis.end_source(path)
+    analysis.finish()
+    part = analysis.partial()
+    for worker in part.workers:
+        worker.history = []  # the report reads none of it: not shipped back
+    return part
+
+
+def _read_alone(analysis: Analysis, path: str, only: bool, progress: Progress | None) -> None:
+    """One input that no other shares a timeline with, read block by block."""
+    state = ReadState(path)
+    try:
+        for data, first in read_blocks(path, state):
+            analysis.feed_block(path, data, first)
+            if progress is not None:
+                progress(path, data)
+    except InputError as exc:
+        if only:
+            raise
+        # one input of several: the others are still read, and this one reported
+        state.failed = True
+        state.problem = str(exc)
+    analysis.read_state(state)
+    analysis.end_source(path)
+
+
+def run(
+    job: Job,
+    paths: list[str],
+    *,
+    jobs: int | None = None,
+    dask: str | None = None,
+    progress: Progress | None = None,
+    done: Done | None = None,
+) -> list[Partial]:
+    """Every partition's partial, in partition order.
+
+    `jobs`: worker processes (None: the cores, when the input is large enough to
+    gain from them); `dask`: a scheduler address, or "local" for a LocalCluster
+    of `jobs` workers. Partitions that cannot be shipped (standard input, a FIFO)
+    run in this process either way.
+    """
+    groups = partitions(paths)
+    only = len(paths) == 1
+    if dask is not None:
+        return _run_dask(job, groups, dask, jobs or default_jobs(), progress, done)
+    workers = jobs
+    if workers is None:
+        total = sum(size_of(path) or 0 for group in groups for path in group)
+        workers = default_jobs() if total >= PARALLEL_MIN_BYTES else 1
+    away = [index for index, group in enumerate(groups) if shippable(group)]
+    if workers <= 1 or len(away) <= 1:
+        return [run_partition(job, group, only, progress) for group in groups]
+    return _run_processes(job, groups, set(away), min(workers, len(away)), progress, done)
+
+
+# -- processes on this machine -------------------------------------------------------------
+
+_JOB: Job | None = None  # the job, in a worker process
+
+
+def _start_worker(job: Job) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _worker_task(group: list[str]) -> Partial:
+    assert _JOB is not None, "worker process started without its job"
+    return run_partition(_JOB, group)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Fresh processes from a server forked early (no threads, no open files of ours)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["diagnoser.parallel"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _run_processes(
+    job: Job,
+    groups: list[list[str]],
+    away: set[int],
+    workers: int,
+    progress: Progress | None,
+    done: Done | None,
+) -> list[Partial]:
+    results: dict[int, Partial] = {}
+    executor = ProcessPoolExecutor(
+        max_workers=workers, mp_context=_context(), initializer=_start_worker, initargs=(job,)
+    )
+    try:
+        futures: dict[int, Future[Partial]] = {
+            index: executor.submit(_worker_task, groups[index]) for index in sorted(away)
+        }
+        if done is not None:
+            for index, future in futures.items():
+                future.add_done_callback(_reporter(done, groups[index]))
+        for index, group in enumerate(groups):
+            if index not in away:  # read here meanwhile (standard input, a FIFO)
+                results[index] = run_partition(job, group, False, progress)
+        for index, future in futures.items():
+            results[index] = future.result()
+    except BrokenProcessPool as exc:
+        raise ParallelError(f"a worker process died ({exc}); try --jobs 1") from None
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    return [results[index] for index in range(len(groups))]
+
+
+def _reporter(done: Done, group: list[str]) -> Callable[[Future[Partial]], None]:
+    def report(future: Future[Partial]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        part = future.result()
+        for path in group:
+            counts = part.counts.get(path)
+            done(path, size_of(path) or 0, counts.read if counts else 0)
+
+    return report
+
+
+# -- a Dask cluster --------------------------------------------------------------------------
+
+
+def dask_available() -> bool:
+    return importlib.util.find_spec("distributed") is not None
+
+
+def _dask_task(job: Job, group: list[str]) -> Partial:
+    return run_partition(job, group)
+
+
+def _run_dask(
+    job: Job,
+    groups: list[list[str]],
+    address: str,
+    workers: int,
+    progress: Progress | None,
+    done: Done | None,
+) -> list[Partial]:
+    try:
+        # typed as Any: the extra is optional, and its API is untyped
+        distributed: Any = importlib.import_module("distributed")
+    except ImportError:
+        raise ParallelError("--dask needs the dask extra: pip install 'diagnoser[dask]'") from None
+    cluster: Any = None
+    try:
+        if address == "local":
+            cluster = distributed.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            client = distributed.Client(cluster)
+        else:
+            client = distributed.Client(address, timeout=30)
+    except (OSError, TimeoutError, ValueError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise ParallelError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    try:
+        return _on_cluster(client, job, groups, progress, done)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _on_cluster(
+    client: Any,
+    job: Job,
+    groups: list[list[str]],
+    progress: Progress | None,
+    done: Done | None,
+) -> list[Partial]:
+    [shipped] = client.scatter([job], broadcast=True)  # the rules: once to each worker
+    futures = {
+        index: client.submit(_dask_task, shipped, group, pure=False)
+        for index, group in enumerate(groups)
+        if shippable(group)
+    }
+    results: dict[int, Partial] = {}
+    for index, group in enumerate(groups):
+        if index not in futures:
+            results[index] = run_partition(job, group, False, progress)
+    for index, future in futures.items():
+        try:
+            results[index] = future.result()
+        except InputError:
+            raise
+        except Exception as exc:  # a worker's failure, as Dask re-raises it
+            raise ParallelError(f"a Dask task failed: {type(exc).__name__}: {exc}") from None
+        if done is not None:
+            for path in groups[index]:
+                counts = results[index].counts.get(path)
+                done(path, size_of(path) or 0, counts.read if counts else 0)
+    return [results[index] for index in range(len(groups))]
