@@ -186,6 +186,8 @@ class _Stream:
         window = self.window
         if window is None:
             return [self._whole()]
+        if self.head == -math.inf:
+            return None  # no time known at its edges: its lines are timed one by one
         since = window.since if window.since is not None else -math.inf
         until = window.until if window.until is not None else math.inf
         if self.head >= since and self.tail <= until:

@@ -287,3 +287,39 @@ def test_one_failing_input_of_many_with_jobs(many: list[str], tmp_path: Path) ->
     assert status[missing] == "failed"
     assert all(status[p] == "read" for p in many)
     assert os.path.basename(missing) in result.stderr
+
+
+def test_lines_without_any_time_are_read_whatever_the_window(tmp_path: Path) -> None:
+    # the negative of the window: an input with no timestamp at all cannot be placed
+    # outside it, so it is read, not counted as outside
+    bare = tmp_path / "stderr.log"
+    bare.write_text(
+        "Traceback (most recent call last):\n"
+        '  File "/app/views.py", line 3, in index\n'
+        "ModuleNotFoundError: No module named 'psycopg2'\n"
+    )
+    found = report("--since", "2026-11-28T12:42:43Z", str(bare), str(SLOW_REQUEST))
+    status = {s["name"]: (s["status"], s["outside"]) for s in found["sources"]}
+    assert status[str(bare)] == ("read", 0)
+    assert found["lines"]["read"] == 3 + 22
+
+
+@pytest.mark.parametrize(
+    ("fmt", "lang", "expected"),
+    [
+        ("text", "en", "Time window: from the start to 2026-11-28T12:42:42Z; 22 lines outside"),
+        ("markdown", "en", "Time window: from the start to 2026-11-28T12:42:42Z; 22 lines"),
+        ("markdown", "pt-BR", "Janela de tempo: desde o início até 2026-11-28T12:42:42Z; 22"),
+    ],
+)
+def test_text_and_markdown_state_the_window(fmt: str, lang: str, expected: str) -> None:
+    window = ["--width", "200", "--until", "2026-11-28T12:42:42Z", str(SLOW_REQUEST)]
+    result = subprocess.run(
+        [sys.executable, "-m", "diagnoser", "analyze", "--format", fmt, "--lang", lang, *window],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
+    assert expected in result.stdout, result.stdout

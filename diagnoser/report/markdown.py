@@ -25,6 +25,7 @@ from diagnoser.report.words import (
     no_findings,
     place_phrase,
     severity_label,
+    window_summary,
 )
 from diagnoser.timeline import chart_lines
 
@@ -116,6 +117,9 @@ class MarkdownFormatter:
 def _summary(report: Report, lang: str) -> str:
     counts = lines_summary(report.lines, len(report.workers), lang)
     text = ", ".join(code_span(name) for name in report.inputs) + "\n\n" + paragraph(counts) + "\n"
+    window = window_summary(report, lang)
+    if window is not None:
+        text += "\n" + paragraph(window) + "\n"
     servers = []
     for name, server in report.gunicorn.items():
         bits = [" ".join(filter(None, ("Gunicorn", escape(server.version))))]

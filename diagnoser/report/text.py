@@ -27,6 +27,7 @@ from diagnoser.report.words import (
     no_findings,
     place_phrase,
     severity_label,
+    window_summary,
 )
 from diagnoser.timeline import chart_lines, chart_width
 
@@ -101,9 +102,13 @@ class TextFormatter:
 
 
 def _summary(report: Report, lang: str) -> Text:
-    return Text.assemble(
+    text = Text.assemble(
         ("diagnoser", "bold"), ": ", lines_summary(report.lines, len(report.workers), lang)
     )
+    window = window_summary(report, lang)
+    if window is not None:
+        text.append("\n" + window)
+    return text
 
 
 def _finding(index: int, finding: FindingOut, lang: str) -> Panel:

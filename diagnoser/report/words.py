@@ -32,6 +32,27 @@ def lines_summary(lines: LinesOut, workers: int, lang: str) -> str:
     )
 
 
+def window_summary(report: Report, lang: str) -> str | None:
+    """`Time window: from … to …; N lines outside it, counted, not read`, or None."""
+    window = report.window
+    if window is None:
+        return None
+    start = window.since or tr(lang, "the start")
+    end = window.until or tr(lang, "the end")
+    return tr(
+        lang,
+        "Time window: from {start} to {end}; {outside}",
+        start=start,
+        end=end,
+        outside=ntr(
+            lang,
+            "{n} line outside it, counted, not read",
+            "{n} lines outside it, counted, not read",
+            window.outside,
+        ),
+    )
+
+
 # Words the text and markdown reports share.
 NO_FINDINGS = N_("No worker timeouts, kills or boot failures found.")
 UNRECOGNIZED = N_(
