@@ -5,6 +5,8 @@
     python benchmarks/bench.py --only analyze,loop --keep --out /tmp/day.log
     python benchmarks/bench.py --file saved.log        # measure an existing file
     python benchmarks/bench.py --generate-only --out /tmp/day.log
+    python benchmarks/bench.py --multi                 # 8 files x 1M lines, 4 instances
+    python benchmarks/bench.py --multi --lines 200000 --instances 2
 
 The generated file is one day of a Django app on Render as `render logs -o text`
 prints it (`YYYY-MM-DD HH:MM:SS` + two spaces + message): Render HTTP request
@@ -18,6 +20,16 @@ Each measurement is a child process run one after another on the same file:
     watch    diagnoser watch --format jsonl --fail-on never < FILE
     loop     a bare Python `for line in sys.stdin.buffer: pass` < FILE
     lnav     lnav -n -c ';SELECT lines FROM lnav_file' FILE   (if lnav is on PATH)
+
+`--multi` measures a post-mortem over many files instead: for each of
+`--instances` instances (default 4) it generates a day of 2 x `--lines` lines
+(another seed per instance) cut into two half-day files, `web-X.2025-07-30T00.log`
+and `web-X.2025-07-30T12.log`, and runs `diagnoser analyze` over all of them
+with `--jobs 1`, `--jobs 2` and `--dask local --jobs 2` (when the dask extra is
+installed), one after another. It prints each one's wall time, the speed-up
+over `--jobs 1`, the CPU time of the whole process tree and the peak RSS of the
+main process and of the largest other process (read from every process's
+/proc VmHWM while it runs), and whether the JSON reports are identical.
 
 For each one the table shows CPU seconds (user+sys of that child, from wait4),
 wall seconds, lines per CPU second and peak RSS. Figures, not pass/fail: the
@@ -35,6 +47,7 @@ import math
 import os
 import platform
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -830,6 +843,164 @@ def report(results: dict[str, Result], lines: int, size: int) -> str:
     return "\n".join(out)
 
 
+# --- many files: --jobs and --dask -----------------------------------------------------------
+
+
+@dataclass
+class TreeResult:
+    name: str
+    wall: float
+    cpu: float
+    main_rss_mb: float
+    worker_rss_mb: float  # the largest process other than the main one (0: none)
+    processes: int
+    returncode: int
+    digest: str
+
+
+def _descendants(root: int) -> list[int]:
+    """`root` and every process under it, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # the command name may hold spaces and brackets: fields follow the last ')'
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, ()))
+    return out
+
+
+def _hwm_kb(pid: int) -> int | None:
+    """A process's peak RSS so far (VmHWM), in KiB."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _tree_run(name: str, argv: list[str], timeout: float) -> TreeResult:
+    """Run `argv`, sampling the peak RSS of each process of its tree every 50 ms."""
+    import hashlib
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, start_new_session=True)
+        peaks: dict[int, int] = {}
+        deadline = start + timeout
+        while proc.poll() is None:
+            for pid in _descendants(proc.pid):
+                hwm = _hwm_kb(pid)
+                if hwm is not None and hwm > peaks.get(pid, 0):
+                    peaks[pid] = hwm
+            if time.perf_counter() > deadline:
+                os.killpg(proc.pid, signal.SIGKILL)
+            time.sleep(0.05)
+        wall = time.perf_counter() - start
+        code = proc.returncode  # reaped by poll(): its CPU is in our children's usage
+        # the tree's CPU: the main process and the children it and they reaped
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out.seek(0)
+        digest = hashlib.sha256(out.read()).hexdigest()[:12]
+        if code not in (0, 1):
+            err.seek(0)
+            tail = err.read().decode(errors="replace").strip().splitlines()[-1:]
+            print(f"  {name}: exit {code}: {tail[0] if tail else ''}"[:160])
+    main_kb = peaks.pop(proc.pid, 0)
+    return TreeResult(
+        name=name,
+        wall=wall,
+        cpu=(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        main_rss_mb=main_kb / 1024,
+        worker_rss_mb=max(peaks.values(), default=0) / 1024,
+        processes=1 + len(peaks),
+        returncode=code if code is not None else -1,
+        digest=digest,
+    )
+
+
+def _dask_installed() -> bool:
+    probe = [sys.executable, "-c", "import distributed"]
+    return subprocess.run(probe, capture_output=True, check=False).returncode == 0
+
+
+def multi(args: argparse.Namespace) -> int:
+    """The many-files benchmark (see the module's docstring)."""
+    print(machine())
+    per_file = args.lines[0]
+    workdir = Path(tempfile.mkdtemp(prefix="diagnoser-bench-multi-"))
+    try:
+        files: list[Path] = []
+        start = time.perf_counter()
+        for index in range(args.instances):
+            name = "abcdefghijklmnopqrstuvwxyz"[index % 26] + ("" if index < 26 else str(index))
+            day = workdir / f"day-{name}.tmp"
+            _generate_in_child(day, 2 * per_file, args.seed + index)
+            first = workdir / f"web-{name}.2025-07-30T00.log"
+            second = workdir / f"web-{name}.2025-07-30T12.log"
+            with day.open("rb") as source, first.open("wb") as a, second.open("wb") as b:
+                for number, line in enumerate(source):
+                    (a if number < per_file else b).write(line)
+            day.unlink()
+            files += [first, second]
+        size = sum(f.stat().st_size for f in files)
+        print(
+            f"\n{len(files)} files x {per_file:,} lines across {args.instances} instances "
+            f"({size / 1e6:,.0f} MB), generated in {time.perf_counter() - start:.0f} s"
+        )
+        base = [sys.executable, "-m", "diagnoser", "analyze", "--format", "json"]
+        base += ["--fail-on", "never"]
+        paths = [str(f) for f in files]
+        runs = [("--jobs 1", ["--jobs", "1"]), ("--jobs 2", ["--jobs", "2"])]
+        if _dask_installed():
+            runs.append(("--dask local", ["--dask", "local", "--jobs", "2"]))
+        else:
+            print("note: the dask extra is not installed, skipping --dask local")
+        results = [_tree_run(label, [*base, *flags, *paths], args.timeout) for label, flags in runs]
+        print(multi_report(results, per_file * len(files)))
+    finally:
+        if args.keep:
+            print(f"\nkept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def multi_report(results: list[TreeResult], lines: int) -> str:
+    header = (
+        f"{'':<13} {'wall s':>7} {'speed-up':>9} {'CPU s':>7} {'lines/s (wall)':>15} "
+        f"{'RSS main MB':>12} {'RSS worker MB':>14} {'procs':>6}  report"
+    )
+    out = [header, "-" * len(header)]
+    one = results[0].wall if results else 0.0
+    for r in results:
+        rate = f"{lines / r.wall:,.0f}" if r.wall > 0 else "n/a"
+        worker = f"{r.worker_rss_mb:.1f}" if r.worker_rss_mb else "-"
+        out.append(
+            f"{r.name:<13} {r.wall:>7.2f} {_ratio(one, r.wall):>9} {r.cpu:>7.2f} {rate:>15} "
+            f"{r.main_rss_mb:>12.1f} {worker:>14} {r.processes:>6}  {r.digest}"
+        )
+    same = len({r.digest for r in results}) == 1 and all(r.returncode in (0, 1) for r in results)
+    out.append(f"identical JSON reports: {'yes' if same else 'NO'}")
+    if len(results) > 1 and results[1].wall > 0:
+        out.append(f"--jobs 2 speed-up over --jobs 1 (wall): {one / results[1].wall:.2f}x")
+    return "\n".join(out)
+
+
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Generate a realistic Render log day and measure diagnoser on it.",
@@ -852,6 +1023,15 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--generate-only", action="store_true", help="write the log and stop, no measurements"
+    )
+    parser.add_argument(
+        "--multi",
+        action="store_true",
+        help="many files: --jobs 1, --jobs 2 and --dask local over 2 files per instance "
+        "(--lines: lines per file)",
+    )
+    parser.add_argument(
+        "--instances", type=int, default=4, help="instances for --multi (default 4)"
     )
     args = parser.parse_args(argv)
     if args.file is not None and args.lines:
@@ -888,6 +1068,8 @@ def _generate_in_child(path: Path, size: int, seed: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
+    if args.multi:
+        return multi(args)
     if args.generate_only:
         for size in args.lines:
             path = args.out if args.out is not None else Path(f"render-day-{size}.log")
