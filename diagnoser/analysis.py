@@ -205,14 +205,15 @@ class Analysis:
         self, source: str, positions: dict[int, list[int]], lo: int, hi: int
     ) -> bool:
         """Whether `_bulk_run` would count the bulk lines among lines `lo` to `hi`."""
-        samples = self._samples.get(source, {})
+        instance = self._shared.get(source, source)
+        samples = self._samples.get(instance, {})
         for code, where in positions.items():
             left = bisect.bisect_left(where, lo)
             if left == len(where) or where[left] >= hi:
                 continue
             kind = scan.KIND_OF[code]
             if len(samples.get(kind, ())) < SAMPLES_PER_KIND or self.engine.bulk_wants_events(
-                kind, source
+                kind, instance
             ):
                 return False
         return True

@@ -23,7 +23,7 @@ import importlib
 import importlib.util
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -139,8 +139,9 @@ def run(
     dask: str | None = None,
     progress: Progress | None = None,
     done: Done | None = None,
-) -> list[Partial]:
-    """Every partition's partial, in partition order.
+) -> Iterator[Partial]:
+    """Every partition's partial, in partition order, each as soon as it and those
+    before it are done (so that the caller can merge them one at a time).
 
     `jobs`: worker processes (None: the cores, when the input is large enough to
     gain from them); `dask`: a scheduler address, or "local" for a LocalCluster
@@ -150,15 +151,18 @@ def run(
     groups = partitions(paths)
     only = len(paths) == 1
     if dask is not None:
-        return _run_dask(job, groups, dask, jobs or default_jobs(), progress, done)
+        yield from _run_dask(job, groups, dask, jobs or default_jobs(), progress, done)
+        return
     workers = jobs
     if workers is None:
         total = sum(size_of(path) or 0 for group in groups for path in group)
         workers = default_jobs() if total >= PARALLEL_MIN_BYTES else 1
     away = [index for index, group in enumerate(groups) if shippable(group)]
     if workers <= 1 or len(away) <= 1:
-        return [run_partition(job, group, only, progress) for group in groups]
-    return _run_processes(job, groups, set(away), min(workers, len(away)), progress, done)
+        for group in groups:
+            yield run_partition(job, group, only, progress)
+        return
+    yield from _run_processes(job, groups, set(away), min(workers, len(away)), progress, done)
 
 
 # -- processes on this machine -------------------------------------------------------------
@@ -192,8 +196,7 @@ def _run_processes(
     workers: int,
     progress: Progress | None,
     done: Done | None,
-) -> list[Partial]:
-    results: dict[int, Partial] = {}
+) -> Iterator[Partial]:
     executor = ProcessPoolExecutor(
         max_workers=workers, mp_context=_context(), initializer=_start_worker, initargs=(job,)
     )
@@ -205,15 +208,14 @@ def _run_processes(
             for index, future in futures.items():
                 future.add_done_callback(_reporter(done, groups[index]))
         for index, group in enumerate(groups):
-            if index not in away:  # read here meanwhile (standard input, a FIFO)
-                results[index] = run_partition(job, group, False, progress)
-        for index, future in futures.items():
-            results[index] = future.result()
-    except BrokenProcessPool as exc:
-        raise ParallelError(f"a worker process died ({exc}); try --jobs 1") from None
+            if index in futures:
+                yield futures.pop(index).result()
+            else:  # read here (standard input, a FIFO) while the workers go on
+                yield run_partition(job, group, False, progress)
+    except (BrokenProcessPool, OSError) as exc:
+        raise ParallelError(f"a worker process failed ({exc}); try --jobs 1") from None
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
-    return [results[index] for index in range(len(groups))]
 
 
 def _reporter(done: Done, group: list[str]) -> Callable[[Future[Partial]], None]:
@@ -246,7 +248,7 @@ def _run_dask(
     workers: int,
     progress: Progress | None,
     done: Done | None,
-) -> list[Partial]:
+) -> Iterator[Partial]:
     try:
         # typed as Any: the extra is optional, and its API is untyped
         distributed: Any = importlib.import_module("distributed")
@@ -270,7 +272,7 @@ def _run_dask(
             cluster.close()
         raise ParallelError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     try:
-        return _on_cluster(client, job, groups, progress, done)
+        yield from _on_cluster(client, job, groups, progress, done)
     finally:
         client.close()
         if cluster is not None:
@@ -283,26 +285,25 @@ def _on_cluster(
     groups: list[list[str]],
     progress: Progress | None,
     done: Done | None,
-) -> list[Partial]:
+) -> Iterator[Partial]:
     [shipped] = client.scatter([job], broadcast=True)  # the rules: once to each worker
     futures = {
         index: client.submit(_dask_task, shipped, group, pure=False)
         for index, group in enumerate(groups)
         if shippable(group)
     }
-    results: dict[int, Partial] = {}
     for index, group in enumerate(groups):
-        if index not in futures:
-            results[index] = run_partition(job, group, False, progress)
-    for index, future in futures.items():
+        if index not in futures:  # read here (standard input, a FIFO) meanwhile
+            yield run_partition(job, group, False, progress)
+            continue
         try:
-            results[index] = future.result()
+            part: Partial = futures.pop(index).result()
         except InputError:
             raise
         except Exception as exc:  # a worker's failure, as Dask re-raises it
             raise ParallelError(f"a Dask task failed: {type(exc).__name__}: {exc}") from None
         if done is not None:
-            for path in groups[index]:
-                counts = results[index].counts.get(path)
+            for path in group:
+                counts = part.counts.get(path)
                 done(path, size_of(path) or 0, counts.read if counts else 0)
-    return [results[index] for index in range(len(groups))]
+        yield part

@@ -15,8 +15,7 @@ The report itself is made once, from the merged partial (`build_report`).
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -93,7 +92,7 @@ def seen_in(
     return False
 
 
-def merge(parts: Sequence[Partial], order: Sequence[str] = ()) -> Partial:
+def merge(parts: Iterable[Partial], order: Sequence[str] = ()) -> Partial:
     """One partial from several, as if their inputs had been analysed together.
 
     Inputs are listed in `order` (the order they were given; those not in it
@@ -102,41 +101,46 @@ def merge(parts: Sequence[Partial], order: Sequence[str] = ()) -> Partial:
     timelines added, and the bounds a single analysis keeps (occurrences per
     rule, worker lives) applied again to the whole. Where two partitions state
     a setting with the same weight, the later partition's value stands, as the
-    later line would in one timeline.
+    later line would in one timeline. The partials are taken one at a time, so
+    what the bounds leave out of one is freed before the next comes.
     """
-    if len(parts) == 1:
-        return parts[0]
-    out = Partial()
-    if parts:
-        # every partition started from the same configuration files
-        out.configuration = copy.deepcopy(parts[0].configuration)
-        out.configuration.settings = {}
+    out: Partial | None = None
     for part in parts:
-        out.inputs.extend(part.inputs)
-        out.counts.update(part.counts)
-        out.read_states.update(part.read_states)
-        for name, n in part.outside.items():
-            out.outside[name] = out.outside.get(name, 0) + n
-        _merge_occurrences(out, part)
-        _merge_stats(out.stats, part.stats)
-        _merge_timeline(out.timeline, part.timeline)
-        _merge_configuration(out.configuration, part.configuration)
-        out.workers.extend(part.workers)
-        for name, instance in part.instances.items():
-            _merge_instance(out.instances, name, instance)
-        out.evicted += part.evicted
-        for sampled, kinds in part.samples.items():
-            mine = out.samples.setdefault(sampled, {})
-            for kind, events in kinds.items():
-                kept = mine.setdefault(kind, [])
-                kept.extend(events[: max(0, SAMPLES_PER_KIND - len(kept))])
-    if len(out.workers) > MAX_WORKERS_REPORTED:
-        dropped = len(out.workers) - MAX_WORKERS_REPORTED
-        out.evicted += dropped
-        out.workers = out.workers[dropped:]
+        if out is None:
+            out = part
+            continue
+        _absorb(out, part)
+    if out is None:
+        return Partial()
     rank = {name: index for index, name in enumerate(order)}
     out.inputs.sort(key=lambda name: rank.get(name, len(rank)))
     return out
+
+
+def _absorb(out: Partial, part: Partial) -> None:
+    """Add `part` to `out` (the partitions before it, merged)."""
+    out.inputs.extend(part.inputs)
+    out.counts.update(part.counts)
+    out.read_states.update(part.read_states)
+    for name, n in part.outside.items():
+        out.outside[name] = out.outside.get(name, 0) + n
+    _merge_occurrences(out, part)
+    _merge_stats(out.stats, part.stats)
+    _merge_timeline(out.timeline, part.timeline)
+    _merge_configuration(out.configuration, part.configuration)
+    out.workers.extend(part.workers)
+    if len(out.workers) > MAX_WORKERS_REPORTED:
+        dropped = len(out.workers) - MAX_WORKERS_REPORTED
+        out.evicted += dropped
+        del out.workers[:dropped]
+    for name, instance in part.instances.items():
+        _merge_instance(out.instances, name, instance)
+    out.evicted += part.evicted
+    for sampled, kinds in part.samples.items():
+        mine = out.samples.setdefault(sampled, {})
+        for kind, events in kinds.items():
+            kept = mine.setdefault(kind, [])
+            kept.extend(events[: max(0, SAMPLES_PER_KIND - len(kept))])
 
 
 def _merge_occurrences(out: Partial, part: Partial) -> None:
@@ -167,7 +171,7 @@ def _merge_stats(out: RequestStats, part: RequestStats) -> None:
     for name, histogram in part.by_instance.items():
         mine = out.by_instance.get(name)
         if mine is None:
-            out.by_instance[name] = copy.deepcopy(histogram)
+            out.by_instance[name] = histogram  # the partial is the merge's from now on
         else:
             mine.merge(histogram)
     for path, ms in part.slowest_by_path.items():
