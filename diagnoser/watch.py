@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -128,7 +128,30 @@ def run_watch(
 ) -> Report:
     """Watch one input until it ends, or until SIGINT or SIGTERM (then `stop.signum`
     says which); return the final report."""
-    stop = stop if stop is not None else Stop()
+    if path != STDIN and not follow and Path(path).is_dir():
+        raise InputError(f"{path}: is a directory, not a log file")
+    analysis = live_analysis(rule_dirs, select, ignore, lang, config_files)
+    state = ReadState(path)  # what the reader found: lines cut, the encoding
+    return run_live(
+        analysis,
+        _batches(path, follow, poll, state),
+        state,
+        jsonl=jsonl,
+        out=out,
+        color=color,
+        width=width,
+        stop=stop,
+    )
+
+
+def live_analysis(
+    rule_dirs: list[Path] | None = None,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    lang: str = "en",
+    config_files: list[Path] | None = None,
+) -> Analysis:
+    """The analysis a live reader feeds: the rules chosen, bounded for a long run."""
     rules, fixes = load_rules(rule_dirs)
     # A watch may run for days: keep fewer finished workers than a one-off analysis.
     analysis = Analysis(
@@ -140,11 +163,26 @@ def run_watch(
     )
     for config_file in sorted(config_files or [], key=lambda p: p.suffix != ".py"):
         analysis.configuration.read_file(config_file)
-    if path != STDIN and not follow and Path(path).is_dir():
-        raise InputError(f"{path}: is a directory, not a log file")
+    return analysis
+
+
+def run_live(
+    analysis: Analysis,
+    batches: Iterable[Batch],
+    state: ReadState,
+    *,
+    jsonl: bool,
+    out: IO[str],
+    color: bool | None = None,
+    width: int | None = None,
+    stop: Stop | None = None,
+) -> Report:
+    """Feed `batches` (each may be empty: the source had nothing new within its poll
+    time) to a live session until they end or a signal comes, writing JSON lines or
+    the live view to `out`; return the final report. `state` is the reader's account
+    of the input, read when the session ends."""
+    stop = stop if stop is not None else Stop()
     session = LiveSession(analysis)
-    state = ReadState(path)  # what the reader found: lines cut, the encoding
-    batches = _batches(path, follow, poll, state)
     if jsonl:
         writer = JsonLinesWriter(out)
         with _stopping_on_signals(stop, terminal=False):
