@@ -267,10 +267,10 @@ class Analysis:
                 for kind in (Kind.ACCESS, Kind.REQUEST_LOG)
                 if kind in runs
                 for t in runs[kind].times
-                if t == t
             ]
-            if requests:
-                self.correlator.saw_requests(instance, max(requests))
+            timed = [t for t in requests if t == t]
+            if timed:
+                self.correlator.saw_requests(instance, max(timed), len(requests))
         return self.engine.bulk(instance, runs, now)
 
     def _bulk_stats(

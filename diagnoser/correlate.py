@@ -98,6 +98,7 @@ class Worker:
     last_event: str = ""
     first_ts: float | None = None
     last_ts: float | None = None
+    requests_before: int = 0  # the instance's request count when this life was first seen
     boot_ts: float | None = None
     abort_frame: str = ""
     stuck_in: str = ""
@@ -115,6 +116,7 @@ class Instance:
     started_at: float | None = None  # last `Starting gunicorn` or HUP reload
     timeout: float | None = None  # `timeout` of a configuration dump
     last_request: float | None = None  # time of the last request line (access, router)
+    requests: int = 0  # request lines seen (access, router), read one by one or in bulk
     last_kill_age: float | None = None  # age of the last worker timed out right after boot
 
 
@@ -132,6 +134,7 @@ class Correlator:
         self.evicted = 0
         self._generation: dict[tuple[str, int], int] = {}
         self._swept: int | None = None  # the last sweep, in SWEEP_SECONDS since 1970
+        self.now: float | None = None  # the latest time read
 
     def instance_key(self, event: Event) -> str:
         """Envelope instance when known, else the source the line came from."""
@@ -189,13 +192,42 @@ class Correlator:
         event.worker = worker.ref
         self._update(worker, event)
 
-    def saw_requests(self, instance: str, ts: float) -> None:
-        """Request lines reached `ts` on `instance` (an access line, or a run read in bulk)."""
+    def saw_requests(self, instance: str, ts: float, count: int = 1) -> None:
+        """`count` request lines, up to `ts`, on `instance` (an access line, or a run
+        read in bulk)."""
         known = self.instances.get(instance)
         if known is None:
             known = self.instances[instance] = Instance(instance)
+        known.requests += count
         if known.last_request is None or ts > known.last_request:
             known.last_request = ts
+
+    def live_view(self, worker: Worker) -> tuple[WorkerState, float | None, int, bool]:
+        """How a live view shows a worker now: its state, its age in log seconds, its
+        requests, and whether they are its own (else the instance's since it started).
+
+        A worker still booting once its instance served requests after its boot is
+        running: Gunicorn logs nothing more for a healthy worker. A live worker's age
+        runs to the latest time read, an ended one's to its last line.
+        """
+        instance = self.instances.get(worker.ref.instance)
+        state = worker.state
+        if (
+            state is WorkerState.BOOTING
+            and instance is not None
+            and instance.last_request is not None
+            and (worker.boot_ts is None or instance.last_request >= worker.boot_ts)
+            and instance.requests > worker.requests_before
+        ):
+            state = WorkerState.RUNNING
+        age = None
+        if worker.first_ts is not None:
+            end = worker.last_ts if state in _ENDED or state in _GONE else self.now
+            end = end if end is not None else worker.last_ts
+            age = max(0.0, (end or worker.first_ts) - worker.first_ts)
+        if worker.requests or instance is None:
+            return state, age, worker.requests, True
+        return state, age, instance.requests - worker.requests_before, False
 
     def _timeout_fields(self, worker: Worker, event: Event) -> None:
         """What a WORKER TIMEOUT says about the worker's age and class.
@@ -247,6 +279,12 @@ class Correlator:
             return []
         return worker.history
 
+    def life_ended(self, ref: WorkerRef) -> bool:
+        """Whether the log already ended this worker life (killed, exited, failed, or
+        retired, or its pid since reused): nothing more can happen to it."""
+        worker = self.workers.get((ref.instance, ref.pid))
+        return worker is None or worker.ref != ref or worker.state in _ENDED
+
     def all_workers(self) -> list[Worker]:
         return [*self.retired, *self.workers.values()]
 
@@ -260,6 +298,8 @@ class Correlator:
             self._generation = {k: v for k, v in self._generation.items() if k in self.workers}
         worker = Worker(WorkerRef(key[0], key[1], generation), event.source, event.line)
         worker.first_ts = event.ts
+        known = self.instances.get(key[0])
+        worker.requests_before = known.requests if known is not None else 0
         self.workers[key] = worker
         if len(self.workers) > self.max_workers:
             self._retire(next(iter(self.workers)))
@@ -287,6 +327,8 @@ class Correlator:
         workers. The sweeps depend on the times alone, so lines read in bulk give
         the same.
         """
+        if self.now is None or ts > self.now:
+            self.now = ts
         period = int(ts // SWEEP_SECONDS)
         if self._swept is None:
             self._swept = period

@@ -17,7 +17,7 @@ import numpy as np
 from diagnoser.bulk import BulkLine, BulkRun, bulk_group, counts_every_line
 from diagnoser.correlate import Correlator
 from diagnoser.events import Event, Kind
-from diagnoser.incidents import PastBound
+from diagnoser.incidents import PastBound, event_key
 from diagnoser.matching import Matcher, inside, matcher, matches, ordered, within
 from diagnoser.rules import Absent, Rule, Step
 from diagnoser.vocabulary import MatchType
@@ -100,6 +100,11 @@ class Engine:
         self._fed = 0
         self._now: float | None = None  # the latest timestamp seen
         self._rules_by_id = {rule.id: rule for rule in rules}
+        # for each rule, the rules that supersede it (a narrower cause on the same events)
+        self._superseders: dict[str, list[Rule]] = {}
+        for rule in rules:
+            for other in rule.supersedes:
+                self._superseders.setdefault(other, []).append(rule)
         # compiled once: the rules live as long as the engine, so their ids are stable
         self._matchers: dict[int, Matcher] = {}
         for rule in rules:
@@ -140,6 +145,36 @@ class Engine:
                 self._keep(occurrence)
                 fired.append(occurrence)
         return fired
+
+    def may_yet_be_superseded(self, occurrence: Occurrence, now: float | None = None) -> bool:
+        """Whether a rule that supersedes `occurrence`'s rule has a partial match still
+        open (within its time span of `now`, the latest time seen, and on a worker
+        life the log has not ended) on one of its events: the narrower explanation
+        may still come. Used by the live mode to keep an incident provisional until
+        it can no longer be explained better."""
+        narrower = self._superseders.get(occurrence.rule.id)
+        if not narrower:
+            return False
+        now = self._now if now is None else now
+        keys = {event_key(event) for event in occurrence.events}
+        for rule in narrower:
+            span = rule.match.timespan
+            if rule.match.group_by == occurrence.rule.match.group_by:
+                groups = [self._partials.get((rule.id, occurrence.group), [])]
+            else:
+                groups = [p for (rule_id, _), p in self._partials.items() if rule_id == rule.id]
+            for partials in groups:
+                for partial in partials:
+                    worker = partial.events[-1].worker
+                    by_worker = rule.match.group_by == "worker" and worker is not None
+                    if by_worker and self.correlator.life_ended(worker):  # type: ignore[arg-type]
+                        continue  # its worker is gone: the sequence cannot go on
+                    first = partial.events[0].ts
+                    if now is not None and first is not None and now - first > span:
+                        continue
+                    if any(event_key(event) in keys for event in partial.events):
+                        return True
+        return False
 
     def _keep(self, occurrence: Occurrence) -> None:
         rule_id = occurrence.rule.id

@@ -12,6 +12,7 @@ router line) and the app frame of the abort's traceback (else its stuck frame).
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -37,6 +38,26 @@ _PATH_KINDS = frozenset(
         Kind.REQUEST_LOG,
     }
 )
+
+
+def incident_id(rule: Rule, events: list[Event]) -> str:
+    """An occurrence's stable id: its rule, and the event that opened it (the first of
+    its rule's first step): its envelope instance, worker life, line and time.
+
+    Only what the bytes say goes in, never the input's name or the time it was read,
+    so the same lines give the same ids in `analyze` (a file) and `watch` (a pipe),
+    and a sequence keeps its id from provisional to settled.
+    """
+    first_kinds = rule.match.steps[0].kinds if rule.match.steps else set()
+    opener = next((e for e in events if e.kind in first_kinds), events[0] if events else None)
+    if opener is None:
+        return "inc-" + hashlib.blake2b(rule.id.encode(), digest_size=5).hexdigest()
+    worker = opener.worker
+    life = f"{worker.pid}.{worker.generation}" if worker is not None else str(opener.pid or "")
+    key = "\x1f".join(
+        (rule.id, opener.instance, life, str(opener.line), repr(opener.ts), opener.kind.value)
+    )
+    return "inc-" + hashlib.blake2b(key.encode("utf-8", "replace"), digest_size=5).hexdigest()
 
 
 def event_key(event: Event) -> EventKey:

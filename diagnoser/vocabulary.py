@@ -65,13 +65,18 @@ class WorkerState(StrEnum):
     LOST = "lost"  # retired with no end in the log
 
 
-class UpdateStatus(StrEnum):
-    """What a `watch` update says about a finding since it was last reported."""
+class IncidentState(StrEnum):
+    """Where an incident of `watch` stands: one occurrence of a rule, by its id.
 
-    PROVISIONAL = "provisional"  # new, its outcome still pending
-    CONFIRMED = "confirmed"  # new and settled, or newly settled
-    UPDATED = "updated"  # more occurrences or evidence
-    WITHDRAWN = "withdrawn"  # a more precise rule took its place
+    It moves only `provisional -> confirmed`, `provisional -> withdrawn` or
+    `confirmed -> superseded` (or is first seen confirmed); withdrawn and superseded
+    are final.
+    """
+
+    PROVISIONAL = "provisional"  # its outcome, or a narrower explanation, may still come
+    CONFIRMED = "confirmed"  # it stands: alert on this
+    WITHDRAWN = "withdrawn"  # it did not complete, or a narrower rule explained it first
+    SUPERSEDED = "superseded"  # confirmed, then a narrower rule explained the same events
 
 
 class MatchType(StrEnum):

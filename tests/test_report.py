@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from conftest import ROOT, RUNBOOK_LINES, analyze_text
 
 from diagnoser.report.model import Report
-from diagnoser.report.schema import report_schema_json
+from diagnoser.report.schema import report_schema_json, watch_schema_json
 
 
 def test_published_schema_is_current() -> None:
@@ -36,3 +38,15 @@ def test_findings_are_sorted_most_likely_first() -> None:
         "oom_kill",
         "planned_restart",
     ]
+
+
+def test_the_watch_schema_is_published() -> None:
+    published = (ROOT / "docs" / "watch.schema.json").read_text(encoding="utf-8")
+    assert published == watch_schema_json(), (
+        "docs/watch.schema.json is stale: "
+        "run python -m diagnoser.report.schema watch > docs/watch.schema.json"
+    )
+    assert {ref["$ref"] for ref in json.loads(published)["oneOf"]} == {
+        "#/$defs/IncidentRecord",
+        "#/$defs/SummaryRecord",
+    }

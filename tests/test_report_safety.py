@@ -20,11 +20,11 @@ from diagnoser.analysis import Analysis, analyze_paths
 from diagnoser.live import LiveSession
 from diagnoser.report import formatter
 from diagnoser.report.live import JsonLinesWriter, LiveView
-from diagnoser.report.model import FindingUpdate, Report
+from diagnoser.report.model import IncidentRecord, Report
 from diagnoser.report.safe import EXCERPT_CHARS, excerpt
 from diagnoser.rules import load_rules
 from diagnoser.sources import Line
-from diagnoser.vocabulary import UpdateStatus
+from diagnoser.vocabulary import IncidentState
 
 # One of each kind of character that is not printable text, with its visible escape.
 HOSTILE = {
@@ -142,7 +142,18 @@ def test_watch_json_lines_escape_them_and_decode_to_the_log_text() -> None:
     out = io.StringIO()
     writer = JsonLinesWriter(out)
     finding = report.findings[0]
-    writer.updates([FindingUpdate(status=UpdateStatus.CONFIRMED, finding=finding, line=9)])
+    record = IncidentRecord(
+        id="inc-0123456789",
+        state=IncidentState.CONFIRMED,
+        rule=finding.rule,
+        severity=finding.severity,
+        cause=finding.cause,
+        instance="x",
+        wall_time="2026-12-02T00:00:00Z",
+        line=9,
+        finding=finding,
+    )
+    writer.updates([record])
     writer.summary(report)
     lines = out.getvalue().splitlines()
     assert len(lines) == 2

@@ -141,7 +141,7 @@ def test_watch_stops_on_a_fast_pipe_with_the_summary(
     try:
         with flooded(proc):
             # the incident reported: the child is reading, well into the stream
-            assert wait_until(lambda: b'"type": "finding"' in b"".join(out), HANG_GUARD)
+            assert wait_until(lambda: b'"type": "incident"' in b"".join(out), HANG_GUARD)
             proc.send_signal(stop_signal)
             took = stopped_in_time(proc)
     finally:

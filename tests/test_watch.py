@@ -1,4 +1,4 @@
-"""Live: a stream goes in, each finding comes out the moment its deciding line arrives."""
+"""Live: a stream goes in, each incident's transitions come out the moment they are decided."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import RUNBOOK_LINES, through_head
+from conftest import ROOT, RUNBOOK_LINES, through_head
 
 from diagnoser.analysis import analyze_paths
+from diagnoser.report.schema import WatchRecord
 
 WATCH = [sys.executable, "-m", "diagnoser", "watch", "--format", "jsonl"]
 # a timeout, its outcome, a later SIGKILL from outside, and a boot failure
@@ -55,7 +56,11 @@ def read_records(proc: subprocess.Popen[str], timeout: float) -> list[dict[str, 
     return records
 
 
-def test_each_finding_arrives_before_the_next_line(tmp_path: Path) -> None:
+def states(records: list[dict[str, object]]) -> list[tuple[object, object]]:
+    return [(r["state"], r["rule"]) for r in records if r["type"] == "incident"]
+
+
+def test_each_incident_arrives_before_the_next_line(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         WATCH, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, cwd=tmp_path
     )
@@ -69,18 +74,20 @@ def test_each_finding_arrives_before_the_next_line(tmp_path: Path) -> None:
         records = read_records(proc, timeout=1.5)
         if FIRST_RECORD_AT:
             latencies.append(FIRST_RECORD_AT[0] - written)
-        seen.append([(r["status"], r["finding"]["rule"]) for r in records])  # type: ignore[index]
+        seen.append(states(records))
         time.sleep(0.2)
     proc.stdin.close()
     final = read_records(proc, timeout=10)
     proc.wait(timeout=10)
     # the first line also pays for the start-up (imports, rule loading)
-    print("finding latency after the deciding line (s):", [round(x, 3) for x in latencies])
+    print("incident latency after the deciding line (s):", [round(x, 3) for x in latencies])
     # the target is 100 ms; shared CI machines get slack, the figure is printed
     assert max(latencies[1:]) < 0.5
     assert seen[0] == [("provisional", "timeout-kill")]  # WORKER TIMEOUT: outcome pending
-    assert seen[1] == [("updated", "timeout-kill")] or seen[1] == [("confirmed", "timeout-kill")]
-    assert ("confirmed", "timeout-sigkill") in seen[2] and ("withdrawn", "timeout-kill") in seen[2]
+    assert seen[1] == []  # it exited: a SIGKILL may still follow, so still provisional
+    # the SIGKILL: the narrower rule explains the same timeout, the broader one is withdrawn
+    assert ("withdrawn", "timeout-kill") in seen[2]
+    assert ("provisional", "timeout-sigkill") in seen[2]
     assert ("confirmed", "oom-kill") in seen[3]
     summary = final[-1]
     assert summary["type"] == "summary"
@@ -117,9 +124,7 @@ def test_render_json_tail_last_object_without_newline(tmp_path: Path) -> None:
     proc.stdin.write(json.dumps(entry, indent=2))  # no newline after the closing brace
     proc.stdin.flush()
     records = read_records(proc, timeout=3)
-    assert [(r["status"], r["finding"]["rule"]) for r in records] == [
-        ("provisional", "timeout-kill")
-    ]  # type: ignore[index]
+    assert states(records) == [("provisional", "timeout-kill")]
     proc.stdin.close()
     proc.wait(timeout=10)
 
@@ -135,20 +140,20 @@ def test_follow_reads_across_truncation_and_rotation(tmp_path: Path) -> None:
         with log.open("a", encoding="utf-8") as handle:
             handle.write(STREAM[0] + "\n")
         first = read_records(proc, timeout=3)
-        assert [r["finding"]["rule"] for r in first] == ["timeout-kill"]  # type: ignore[index]
+        assert [rule for _, rule in states(first)] == ["timeout-kill"]
         log.write_text("", encoding="utf-8")  # truncated
         time.sleep(0.5)
         with log.open("a", encoding="utf-8") as handle:
             handle.write(STREAM[3] + "\n")
         second = read_records(proc, timeout=3)
-        assert ("confirmed", "oom-kill") in [(r["status"], r["finding"]["rule"]) for r in second]  # type: ignore[index]
+        assert ("confirmed", "oom-kill") in states(second)
         os.rename(log, tmp_path / "app.log.1")  # rotated
         log.write_text(STREAM[5 - 1] + "\n", encoding="utf-8")
         time.sleep(1)
         with log.open("a", encoding="utf-8") as handle:
             handle.write("[2025-07-30 09:51:46 +0000] [1] [ERROR] Reason: Worker failed to boot.\n")
         third = read_records(proc, timeout=3)
-        assert "boot-failure" in [r["finding"]["rule"] for r in third]  # type: ignore[index]
+        assert "boot-failure" in [rule for _, rule in states(third)]
     finally:
         proc.send_signal(2)  # Ctrl-C: settle and print the summary
         out, _ = proc.communicate(timeout=10)
@@ -204,3 +209,62 @@ def test_live_view_in_a_real_terminal(tmp_path: Path) -> None:
     assert "Workers" in screen and "restarts" in screen  # the workers table
     assert "timeout-sigkill" in screen or "not out of memory" in screen  # a finding
     assert "killed" in screen  # worker 96's state
+
+
+def test_the_runbook_incident_is_one_confirmed_incident(tmp_path: Path) -> None:
+    """The runbook's three lines, as Render prints them, arriving one by one: the
+    broader timeout rule is provisional, then withdrawn for the SIGKILL rule, which is
+    confirmed once no narrower rule can still explain it; an alert on `confirmed`
+    fires once, and the ids are the ones `analyze` gives the same bytes."""
+    lines = (ROOT / "sample_logs" / "render-runbook-incident.log").read_text().splitlines()
+    proc = subprocess.Popen(
+        WATCH, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, cwd=tmp_path
+    )
+    assert proc.stdin is not None
+    records: list[dict[str, object]] = []
+    for line in lines:
+        proc.stdin.write(line + "\n")
+        proc.stdin.flush()
+        records += read_records(proc, timeout=1.5)
+    deadline = time.monotonic() + 20  # the confirmation comes live, within the spans
+    while time.monotonic() < deadline and not any(r.get("state") == "confirmed" for r in records):
+        records += read_records(proc, timeout=1)
+    proc.stdin.close()
+    records += read_records(proc, timeout=10)
+    proc.wait(timeout=10)
+    for r in records:  # every line is a record of the published schema
+        WatchRecord.model_validate({"record": r})
+    incidents = [r for r in records if r["type"] == "incident"]
+    by_id: dict[object, list[tuple[object, object, object]]] = {}
+    for r in incidents:
+        by_id.setdefault(r["id"], []).append(
+            (r.get("previous"), r["state"], r.get("superseded_by"))
+        )
+    confirmed = [r for r in incidents if r["state"] == "confirmed" and r["severity"] == "critical"]
+    assert len(confirmed) == 1  # jq 'select(.type=="incident" and .state=="confirmed")'
+    sigkill = confirmed[0]["id"]
+    assert confirmed[0]["rule"] == "timeout-sigkill" and confirmed[0]["pid"] == 96
+    timeout = next(r["id"] for r in incidents if r["rule"] == "timeout-kill")
+    assert by_id == {
+        timeout: [(None, "provisional", None), ("provisional", "withdrawn", sigkill)],
+        sigkill: [(None, "provisional", None), ("provisional", "confirmed", None)],
+    }
+    for r in incidents:
+        assert str(r["wall_time"]).endswith("Z") and str(r["log_time"]).startswith("2025-07-30T")
+    summary = records[-1]
+    assert summary["type"] == "summary"
+    got = summary["report"]
+    assert isinstance(got, dict)
+    log = tmp_path / "same.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected = analyze_paths([str(log)]).model_dump(mode="json", by_alias=True, exclude_none=True)
+    assert [f["incidents"] for f in got["findings"]] == [[sigkill]]
+    assert [f["incidents"] for f in expected["findings"]] == [[sigkill]]
+    got["inputs"], got["sources"] = expected["inputs"], expected["sources"]
+    for finding in [*got["findings"], *expected["findings"]]:
+        for worker in finding["workers"]:
+            worker["instance"] = "-"
+    for worker in [*got["workers"], *expected["workers"]]:
+        worker["instance"] = "-"
+    got["gunicorn"] = expected["gunicorn"] = {}
+    assert got == expected

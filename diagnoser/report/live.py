@@ -1,4 +1,4 @@
-"""Live outputs: one JSON line per finding update for alerting, or a rich live view.
+"""Live outputs: one JSON line per incident transition for alerting, or a rich live view.
 
 The view renders `LiveSnapshot`s (built by `diagnoser.live`), nothing else of
 the analysis. Everything taken from logs is shown through `literal()`: no
@@ -16,27 +16,28 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from diagnoser.i18n import N_, ntr, ptr, tr
-from diagnoser.report.model import FindingUpdate, LiveSnapshot, LiveWorker, Report
+from diagnoser.i18n import N_, ntr, tr
+from diagnoser.report.model import IncidentRecord, LiveSnapshot, LiveWorker, Report
 from diagnoser.report.safe import json_dumps, literal
-from diagnoser.vocabulary import UpdateStatus
+from diagnoser.report.text import fix_parts
+from diagnoser.vocabulary import IncidentState
 
-STATUS_LABELS = {
-    UpdateStatus.PROVISIONAL: N_("provisional"),
-    UpdateStatus.CONFIRMED: N_("confirmed"),
-    UpdateStatus.UPDATED: N_("updated"),
-    UpdateStatus.WITHDRAWN: N_("withdrawn"),
+STATE_LABELS = {
+    IncidentState.PROVISIONAL: N_("provisional"),
+    IncidentState.CONFIRMED: N_("confirmed"),
+    IncidentState.WITHDRAWN: N_("withdrawn"),
+    IncidentState.SUPERSEDED: N_("superseded"),
 }
-STATUS_STYLE = {
-    UpdateStatus.PROVISIONAL: "bold yellow",
-    UpdateStatus.CONFIRMED: "bold red",
-    UpdateStatus.UPDATED: "bold magenta",
-    UpdateStatus.WITHDRAWN: "dim",
+STATE_STYLE = {
+    IncidentState.PROVISIONAL: "bold yellow",
+    IncidentState.CONFIRMED: "bold red",
+    IncidentState.WITHDRAWN: "dim",
+    IncidentState.SUPERSEDED: "dim",
 }
 
 
 class JsonLinesWriter:
-    """`{"type": "finding", ...}` per update, flushed at once; a summary at the end.
+    """`{"type": "incident", ...}` per transition, flushed at once; a summary at the end.
 
     Characters that are not printable text are `\\uXXXX` escapes, as in the JSON report.
     """
@@ -44,18 +45,11 @@ class JsonLinesWriter:
     def __init__(self, out: IO[str]) -> None:
         self.out = out
 
-    def updates(self, updates: list[FindingUpdate]) -> None:
-        for update in updates:
-            record = {
-                "type": "finding",
-                "status": update.status,
-                "line": update.line,
-                "finding": update.finding.model_dump(mode="json", by_alias=True, exclude_none=True),
-            }
-            if update.source:
-                record["source"] = update.source
-            self.out.write(json_dumps(record) + "\n")
-        if updates:
+    def updates(self, records: list[IncidentRecord]) -> None:
+        for record in records:
+            data = record.model_dump(mode="json", by_alias=True, exclude_none=True)
+            self.out.write(json_dumps(data) + "\n")
+        if records:
             self.out.flush()
 
     def summary(self, report: Report) -> None:
@@ -68,19 +62,28 @@ class JsonLinesWriter:
 
 
 class LiveView:
-    """A terminal view that redraws a few times a second: workers, findings, rates."""
+    """A terminal view that redraws a few times a second: workers, incidents, the fix.
+
+    Transient: when the watch ends, the view is cleared and the final report takes
+    its place, so no frame is left half-drawn or printed twice above it.
+    """
 
     def __init__(self, snapshot: Callable[[], LiveSnapshot], console: Console) -> None:
         self.snapshot = snapshot
         self.console = console
-        self.live = Live(self._render(), console=console, refresh_per_second=8, transient=False)
+        self.live = Live(
+            self._render(),
+            console=console,
+            refresh_per_second=8,
+            transient=True,
+            vertical_overflow="crop",
+        )
 
     def __enter__(self) -> LiveView:
         self.live.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.live.update(self._render())
         self.live.__exit__(None, None, None)
 
     def refresh(self) -> None:
@@ -88,7 +91,11 @@ class LiveView:
         self.live.update(self._render())
 
     def _render(self) -> RenderableType:
-        snapshot = self.snapshot()
+        return self.frame(self.snapshot())
+
+    @staticmethod
+    def frame(snapshot: LiveSnapshot) -> RenderableType:
+        """One frame of the view, for `snapshot`."""
         lang = snapshot.lang
         evicted = ntr(lang, "{n} old worker evicted", "{n} old workers evicted", snapshot.evicted)
         header = Text.assemble(
@@ -98,7 +105,16 @@ class LiveView:
             "  " + ntr(lang, "{n} unrecognized", "{n} unrecognized", snapshot.unrecognized),
             (f"  {evicted}", "dim") if snapshot.evicted else "",
         )
-        return Group(header, _workers(snapshot.workers, lang), _findings(snapshot.updates, lang))
+        parts: list[RenderableType] = [
+            header,
+            _workers(snapshot.workers, lang),
+            _incidents(snapshot.incidents, lang),
+        ]
+        if snapshot.fix is not None:
+            title = tr(lang, "Fix for {id}", id=snapshot.fix_incident)
+            body = Group(*fix_parts(snapshot.fix, lang, "fix"))
+            parts.append(Panel(body, title=title, title_align="left", border_style="green"))
+        return Group(*parts)
 
 
 def _workers(workers: list[LiveWorker], lang: str) -> Table:
@@ -114,33 +130,46 @@ def _workers(workers: list[LiveWorker], lang: str) -> Table:
     )
     for column in columns:
         table.add_column(column, no_wrap=True)
+    shared = False
     for worker in workers:
+        requests = str(worker.requests)
+        if worker.requests_of == "instance":
+            requests += "*"
+            shared = True
         table.add_row(
             literal(worker.instance[-24:]),
             str(worker.pid),
             literal(worker.state),
             "" if worker.age is None else f"{worker.age:.0f}s",
-            str(worker.requests),
+            requests,
             str(worker.restarts),
             literal(worker.last_event),
         )
+    if shared:
+        table.caption = tr(
+            lang, "* requests of the instance since the worker started: its lines name no worker"
+        )
+        table.caption_justify = "left"
     return table
 
 
-def _findings(updates: list[FindingUpdate], lang: str) -> Panel:
+def _incidents(records: list[IncidentRecord], lang: str) -> Panel:
     rows: list[RenderableType] = []
-    for update in updates:
-        finding = update.finding
-        status = tr(lang, STATUS_LABELS[update.status])
+    for record in records:
+        state = tr(lang, STATE_LABELS[record.state])
+        worker = f"{record.instance[-16:]}/{record.pid}" if record.pid is not None else ""
         rows.append(
             Text.assemble(
-                (f"{status:<11}", STATUS_STYLE[update.status]),
-                (f" {finding.severity.value:<8}", "bold"),
-                f" {finding.cause.value:<16} ",
-                literal(finding.title),
-                (f"  ({ptr(lang, 'log', 'line {n}', n=update.line)})", "dim"),
+                (f"{state:<11}", STATE_STYLE[record.state]),
+                (f" {record.severity.value:<8}", "bold"),
+                f" {record.cause.value:<16} ",
+                (f"{record.id} ", "cyan"),
+                literal(worker),
+                " ",
+                literal(record.finding.title),
+                (f"  ({record.log_time})" if record.log_time else "", "dim"),
             )
         )
     if not rows:
-        rows.append(Text(tr(lang, "No findings yet."), style="green"))
-    return Panel(Group(*rows), title=tr(lang, "Findings"), title_align="left")
+        rows.append(Text(tr(lang, "No incidents yet."), style="green"))
+    return Panel(Group(*rows), title=tr(lang, "Incidents"), title_align="left")

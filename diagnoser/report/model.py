@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from diagnoser.report.safe import EXCERPT_CHARS
-from diagnoser.vocabulary import Cause, Severity, UpdateStatus, WorkerState
+from diagnoser.vocabulary import Cause, IncidentState, Severity, WorkerState
 
 
 class _Model(BaseModel):
@@ -101,6 +101,11 @@ class FindingOut(_Model):
         "frequent first, at most 5; empty when the log names neither",
     )
     evidence: list[Evidence]
+    incidents: list[str] = Field(
+        default_factory=list,
+        description="the ids of its kept occurrences (the first 200), oldest first: "
+        "the ids `watch` gives the same incidents in its `incident` records",
+    )
     evidence_omitted: int = Field(default=0, description="evidence lines left out for length")
     fix: FixOut | None = None
     also: list[FixOut] = Field(default_factory=list, description="further fixes worth applying")
@@ -256,13 +261,36 @@ class Report(_Model):
 # that the renderers here read only these models.
 
 
-class FindingUpdate(_Model):
-    """One `watch` update: a finding new, changed or withdrawn since last reported."""
+class IncidentRecord(_Model):
+    """One `watch` record: an incident's transition (`"type": "incident"` in JSON lines).
 
-    status: UpdateStatus
-    finding: FindingOut
-    line: int = Field(description="the line that decided it (the last line read)")
+    An incident is one occurrence of a rule, with an id derived from the bytes (the
+    rule, the instance, the worker life, the line and time of its first event): the
+    same lines give the same id in `analyze` (`findings[].incidents`) and `watch`.
+    """
+
+    type: Literal["incident"] = "incident"
+    id: str = Field(description="stable id, `inc-` and 10 hex digits")
+    state: IncidentState
+    previous: IncidentState | None = Field(
+        default=None, description="the state before this transition (none when first seen)"
+    )
+    superseded_by: str | None = Field(
+        default=None, description="the incident of the narrower rule that explained it"
+    )
+    rule: str
+    severity: Severity
+    cause: Cause
+    instance: str = Field(description="platform instance, or the input the lines came from")
+    pid: int | None = Field(default=None, description="the worker, when one took part")
+    wall_time: str = Field(description="when `watch` recorded the transition, UTC ISO 8601")
+    log_time: str | None = Field(
+        default=None,
+        description="the log time of the line that decided it, in the log's own offset",
+    )
+    line: int = Field(description="the last line read when it was decided")
     source: str = ""
+    finding: FindingOut = Field(description="this incident alone, as a finding")
 
 
 class LiveWorker(_Model):
@@ -271,8 +299,15 @@ class LiveWorker(_Model):
     instance: str
     pid: int
     state: WorkerState
-    age: float | None = Field(description="seconds from its first line to its last (or now)")
+    age: float | None = Field(
+        description="log seconds from its first line to its end, or to the latest line read"
+    )
     requests: int
+    requests_of: Literal["worker", "instance"] = Field(
+        default="worker",
+        description="worker: requests its own lines name; instance: requests the instance "
+        "served since the worker started (access lines that name no worker)",
+    )
     restarts: int = Field(description="earlier lives of the same pid")
     last_event: str
 
@@ -285,5 +320,9 @@ class LiveSnapshot(_Model):
     unrecognized: int
     evicted: int = Field(description="old workers evicted from memory")
     workers: list[LiveWorker] = Field(description="most recently active first")
-    updates: list[FindingUpdate] = Field(description="latest finding updates, newest first")
+    incidents: list[IncidentRecord] = Field(
+        description="the latest incidents, each in its current state, newest first"
+    )
+    fix: FixOut | None = Field(default=None, description="the newest confirmed incident's fix")
+    fix_incident: str = Field(default="", description="the id of that incident")
     lang: str = "en"

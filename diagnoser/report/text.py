@@ -156,9 +156,9 @@ def _finding(index: int, finding: FindingOut, lang: str) -> Panel:
     if finding.evidence_omitted:
         parts.append(Text(evidence_more(finding.evidence_omitted, lang), style="dim"))
     if finding.fix is not None:
-        parts.extend(_fix_parts(finding.fix, lang, "fix"))
+        parts.extend(fix_parts(finding.fix, lang, "fix"))
     for extra in finding.also:
-        parts.extend(_fix_parts(extra, lang, "also"))
+        parts.extend(fix_parts(extra, lang, "also"))
     return Panel(
         Group(*parts),
         title=Text(f"#{index}"),
@@ -178,7 +178,7 @@ def _timeline(timeline: TimelineOut, lang: str, columns: int) -> Group:
     return Group(*rows)
 
 
-def _fix_parts(fix: FixOut, lang: str, label: str) -> list[RenderableType]:
+def fix_parts(fix: FixOut, lang: str, label: str) -> list[RenderableType]:
     """A fix: its title, then the whole snippet (never cut), or why there is none."""
     runbook: list[Text | tuple[str, str]] = (
         [
