@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -190,7 +190,7 @@ class _Channel:
             timeout = min(sender.timeout, self.deadline - time.monotonic())
             if timeout <= 0:
                 return "dropped"
-            wait = sender.attempt(self.url, body, timeout)
+            wait = sender._post(self.url, body, timeout)
             if wait is None:
                 return "delivered"
             if wait < 0 or attempt >= sender.retries:
@@ -299,7 +299,7 @@ class WebhookSender:
         out = {}
         for url, channel in self._channels.items():
             with channel.lock:
-                out[url] = WebhookStats(**_fields(channel.stats))
+                out[url] = replace(channel.stats)
         return out
 
     @property
@@ -307,7 +307,7 @@ class WebhookSender:
         """The counts of all URLs added up."""
         return sum(self.stats.values(), WebhookStats())
 
-    def attempt(self, url: str, body: bytes, timeout: float) -> float | None:
+    def _post(self, url: str, body: bytes, timeout: float) -> float | None:
         """One POST: None when delivered; -1 when the answer is final; else the seconds
         to wait before trying again (0 for the usual backoff)."""
         request = urllib.request.Request(url, data=body, headers=self.headers, method="POST")
@@ -331,12 +331,3 @@ def _retry_after(value: str | None) -> float:
     except ValueError:
         return 0.0  # an HTTP date: the backoff applies
     return seconds if seconds > 0 and seconds == seconds else 0.0
-
-
-def _fields(stats: WebhookStats) -> dict[str, int]:
-    return {
-        "delivered": stats.delivered,
-        "failed": stats.failed,
-        "dropped": stats.dropped,
-        "retried": stats.retried,
-    }
