@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -29,12 +29,15 @@ from diagnoser.analysis import Analysis, select_rules
 from diagnoser.follow import Batch, follow_lines, stream_lines
 from diagnoser.live import LiveSession
 from diagnoser.report.live import JsonLinesWriter, LiveView
-from diagnoser.report.model import Report
+from diagnoser.report.model import IncidentRecord, Report
 from diagnoser.report.text import TextFormatter
 from diagnoser.rules import load_rules
 from diagnoser.sources import STDIN, InputError, ReadState
+from diagnoser.vocabulary import IncidentState
+from diagnoser.webhooks import WebhookSender
 
 WATCH_RETIRED = 200
+WEBHOOK_DRAIN = 5.0  # seconds the webhooks get at the end to deliver what is queued
 # Timelines kept for workers not yet known to be gone; the least recently active
 # (in practice dead workers whose pid never came back) are retired first.
 WATCH_WORKERS = 200
@@ -125,6 +128,7 @@ def run_watch(
     width: int | None = None,
     poll: float = 0.1,
     stop: Stop | None = None,
+    webhooks: WebhookSender | None = None,
 ) -> Report:
     """Watch one input until it ends, or until SIGINT or SIGTERM (then `stop.signum`
     says which); return the final report."""
@@ -141,6 +145,7 @@ def run_watch(
         color=color,
         width=width,
         stop=stop,
+        webhooks=webhooks,
     )
 
 
@@ -176,35 +181,70 @@ def run_live(
     color: bool | None = None,
     width: int | None = None,
     stop: Stop | None = None,
+    webhooks: WebhookSender | None = None,
 ) -> Report:
     """Feed `batches` (each may be empty: the source had nothing new within its poll
     time) to a live session until they end or a signal comes, writing JSON lines or
-    the live view to `out`; return the final report. `state` is the reader's account
-    of the input, read when the session ends."""
+    the live view to `out`, and handing each confirmed incident to `webhooks`; return
+    the final report. `state` is the reader's account of the input, read when the
+    session ends. The webhooks get `WEBHOOK_DRAIN` seconds at the end to deliver
+    what is queued; their counts go to standard error."""
     stop = stop if stop is not None else Stop()
     session = LiveSession(analysis)
-    if jsonl:
-        writer = JsonLinesWriter(out)
-        with _stopping_on_signals(stop, terminal=False):
-            for batch in batches:
-                writer.updates(session.feed(batch))
-                if stop.signum is not None:
-                    break
-            analysis.read_state(state)
-            updates, report = session.finish()
-            writer.updates(updates)
-            writer.summary(report)
-        return report
-    console = Console(file=out, force_terminal=color, width=width, highlight=False)
-    with _stopping_on_signals(stop, terminal=console.is_terminal):
-        with LiveView(session.snapshot, console) as view:
-            for batch in batches:
-                session.feed(batch)
+    notify = _notifier(webhooks)
+    try:
+        if jsonl:
+            writer = JsonLinesWriter(out)
+            with _stopping_on_signals(stop, terminal=False):
+                for batch in batches:
+                    records = session.feed(batch)
+                    writer.updates(records)
+                    notify(records)
+                    if stop.signum is not None:
+                        break
+                analysis.read_state(state)
+                records, report = session.finish()
+                writer.updates(records)
+                notify(records)
+                writer.summary(report)
+            return report
+        console = Console(file=out, force_terminal=color, width=width, highlight=False)
+        with _stopping_on_signals(stop, terminal=console.is_terminal):
+            with LiveView(session.snapshot, console) as view:
+                for batch in batches:
+                    notify(session.feed(batch))
+                    view.refresh()
+                    if stop.signum is not None:
+                        break
+                analysis.read_state(state)
+                records, report = session.finish()
+                notify(records)
                 view.refresh()
-                if stop.signum is not None:
-                    break
-            analysis.read_state(state)
-            _, report = session.finish()
-            view.refresh()
-        TextFormatter(color=color, width=width).write(report, out)
-    return report
+            TextFormatter(color=color, width=width).write(report, out)
+        return report
+    finally:
+        if webhooks is not None:
+            webhooks.close(WEBHOOK_DRAIN)
+            print(_webhook_counts(webhooks), file=sys.stderr)
+
+
+def _notifier(webhooks: WebhookSender | None) -> Callable[[list[IncidentRecord]], None]:
+    if webhooks is None:
+        return lambda records: None
+    webhooks.start()
+
+    def notify(records: list[IncidentRecord]) -> None:
+        for record in records:
+            if record.state is IncidentState.CONFIRMED:
+                webhooks.submit(record.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+    return notify
+
+
+def _webhook_counts(webhooks: WebhookSender) -> str:
+    """`diagnoser: webhooks: …`, one line of what was delivered, failed and dropped."""
+    total = webhooks.total
+    return (
+        f"diagnoser: webhooks: {total.delivered} delivered, {total.failed} failed, "
+        f"{total.dropped} dropped (queue full or out of time), {total.retried} retried"
+    )

@@ -268,3 +268,58 @@ def test_the_runbook_incident_is_one_confirmed_incident(tmp_path: Path) -> None:
         worker["instance"] = "-"
     got["gunicorn"] = expected["gunicorn"] = {}
     assert got == expected
+
+
+def test_watch_posts_each_confirmed_incident_once_to_its_webhook(tmp_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[tuple[dict[str, object], str | None]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((json.loads(body), self.headers.get("Authorization")))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        log = ROOT / "sample_logs" / "render-runbook-incident.log"
+        url = f"http://127.0.0.1:{server.server_address[1]}/gunicorn"
+        env = {**os.environ, "NO_PROXY": "*", "no_proxy": "*"}
+        result = subprocess.run(
+            [*WATCH, "--webhook", url, "--webhook-header", "Authorization: Bearer t0k3n", str(log)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+            env=env,
+            check=False,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 1, result.stderr
+    assert [(r["state"], r["rule"]) for r, _ in received] == [("confirmed", "timeout-sigkill")]
+    assert received[0][1] == "Bearer t0k3n"
+    assert "diagnoser: webhooks: 1 delivered, 0 failed, 0 dropped" in result.stderr
+
+
+def test_a_bad_webhook_url_is_a_one_line_error() -> None:
+    result = subprocess.run(
+        [*WATCH, "--webhook", "ftp://example.com/x", "-"],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("diagnoser: error: ")
+    assert result.stderr.count("\n") == 1

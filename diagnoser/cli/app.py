@@ -27,6 +27,7 @@ from diagnoser.cli.usage import DiagnoserGroup, choices, print_error, print_warn
 from diagnoser.report.model import Report
 from diagnoser.sources import STDIN
 from diagnoser.vocabulary import Severity
+from diagnoser.webhooks import WebhookError, WebhookSender, check_url, parse_header
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
 
@@ -183,3 +184,56 @@ ColorOption = Annotated[
 WidthOption = Annotated[
     int | None, typer.Option(metavar="N", help="Width in columns.", show_default=False)
 ]
+
+
+# Options shared by watch and listen: each confirmed incident POSTed (diagnoser.webhooks).
+class WebhookFormat(StrEnum):
+    json = "json"
+    slack = "slack"
+
+
+WebhookOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--webhook",
+        metavar="URL",
+        help="POST each confirmed incident to URL (repeatable); docs/webhooks.md.",
+        show_default=False,
+    ),
+]
+
+WebhookFormatOption = Annotated[
+    WebhookFormat,
+    typer.Option(
+        "--webhook-format",
+        metavar=choices(WebhookFormat),
+        help="The body: the incident record as JSON, or a Slack message.",
+    ),
+]
+
+WebhookHeaderOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--webhook-header",
+        metavar="'NAME: VALUE'",
+        help="A header for every webhook request, e.g. 'Authorization: Bearer ...' (repeatable).",
+        show_default=False,
+    ),
+]
+
+
+def webhook_sender(
+    urls: list[str] | None, fmt: WebhookFormat, headers: list[str] | None
+) -> WebhookSender | None:
+    """The sender for --webhook, checked before anything is read (a bad URL or header
+    is a one-line usage error); None without --webhook."""
+    if not urls:
+        if headers:
+            fail("--webhook-header needs --webhook URL")
+        return None
+    try:
+        checked = [check_url(url) for url in urls]
+        parsed = [parse_header(header) for header in headers or []]
+    except WebhookError as exc:
+        fail(str(exc))
+    return WebhookSender(checked, fmt=fmt.value, headers=parsed)

@@ -19,11 +19,16 @@ from diagnoser.cli.app import (
     LangOption,
     RulesOption,
     SelectOption,
+    WebhookFormat,
+    WebhookFormatOption,
+    WebhookHeaderOption,
+    WebhookOption,
     WidthOption,
     check_stdin,
     exit_code,
     fail,
     warn,
+    webhook_sender,
 )
 from diagnoser.cli.output import OutputError, check_output, write_report
 from diagnoser.cli.usage import choices
@@ -47,6 +52,7 @@ render logs -r my-service --tail | diagnoser watch
 render logs -r my-service --tail -o json | diagnoser watch --format jsonl
 diagnoser watch --follow /var/log/gunicorn/error.log --fail-on critical
 diagnoser watch --follow error.log --output final-report.txt
+diagnoser watch --follow error.log --webhook https://alerts.example.com/gunicorn
 """
 
 
@@ -95,6 +101,9 @@ def watch(
     config: ConfigOption = None,
     color: ColorOption = None,
     width: WidthOption = None,
+    webhook: WebhookOption = None,
+    webhook_format: WebhookFormatOption = WebhookFormat.json,
+    webhook_header: WebhookHeaderOption = None,
 ) -> None:
     """Watch a live stream (`render logs --tail | diagnoser watch`): findings as lines arrive."""
     jsonl = output_format is WatchFormat.jsonl or (
@@ -104,6 +113,7 @@ def watch(
     language = lang.value if lang is not None else default_lang()
     if follow is None:
         check_stdin([path])
+    webhooks = webhook_sender(webhook, webhook_format, webhook_header)
     stop = Stop()
     try:
         if output is not None:
@@ -122,6 +132,7 @@ def watch(
             color=color,
             width=width,
             stop=stop,
+            webhooks=webhooks,
         )
         warn(report)
         if output is not None:
