@@ -1,5 +1,5 @@
 """`python -m diagnoser` runs the command line."""
 
-from diagnoser.cli import main
+from diagnoser.entry import main
 
 main()

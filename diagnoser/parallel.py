@@ -21,11 +21,16 @@ from __future__ import annotations
 import copy
 import importlib
 import importlib.util
+import logging
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,9 +175,24 @@ def run(
 _JOB: Job | None = None  # the job, in a worker process
 
 
-def _start_worker(job: Job) -> None:
+def _start_worker(job: Job, parent: int) -> None:
+    """A worker process's start: the job kept for its tasks, and a watch on the main
+    process (`parent`), so that a worker left behind when the main process is gone
+    (Ctrl-C while the pool started) ends instead of waiting for tasks forever."""
     global _JOB
     _JOB = job
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass  # alive, as another user
+
+    threading.Thread(target=watch, name="diagnoser-parent-watch", daemon=True).start()
 
 
 def _worker_task(group: list[str]) -> Partial:
@@ -189,6 +209,23 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+@contextmanager
+def _children_ignore_sigint() -> Iterator[None]:
+    """Processes (and threads) started inside this block never get SIGINT: Ctrl-C at a
+    terminal goes to the whole process group, and only the main process should act
+    on it, by stopping the others. SIGINT is blocked meanwhile, not ignored: a
+    blocked signal stays blocked across fork and exec, and one that comes to the
+    main process inside the block is delivered when it ends, not lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _run_processes(
     job: Job,
     groups: list[list[str]],
@@ -198,12 +235,17 @@ def _run_processes(
     done: Done | None,
 ) -> Iterator[Partial]:
     executor = ProcessPoolExecutor(
-        max_workers=workers, mp_context=_context(), initializer=_start_worker, initargs=(job,)
+        max_workers=workers,
+        mp_context=_context(),
+        initializer=_start_worker,
+        initargs=(job, os.getpid()),
     )
+    finished = False
     try:
-        futures: dict[int, Future[Partial]] = {
-            index: executor.submit(_worker_task, groups[index]) for index in sorted(away)
-        }
+        with _children_ignore_sigint():  # the fork server and the workers start here
+            futures: dict[int, Future[Partial]] = {
+                index: executor.submit(_worker_task, groups[index]) for index in sorted(away)
+            }
         if done is not None:
             for index, future in futures.items():
                 future.add_done_callback(_reporter(done, groups[index]))
@@ -212,9 +254,13 @@ def _run_processes(
                 yield futures.pop(index).result()
             else:  # read here (standard input, a FIFO) while the workers go on
                 yield run_partition(job, group, False, progress)
+        finished = True
     except (BrokenProcessPool, OSError) as exc:
         raise ParallelError(f"a worker process failed ({exc}); try --jobs 1") from None
     finally:
+        if not finished:  # interrupted, or failed: the workers' partitions are not wanted
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.terminate()
         executor.shutdown(wait=True, cancel_futures=True)
 
 
@@ -250,20 +296,24 @@ def _run_dask(
     done: Done | None,
 ) -> Iterator[Partial]:
     try:
-        # typed as Any: the extra is optional, and its API is untyped
-        distributed: Any = importlib.import_module("distributed")
+        # typed as Any: the extra is optional, and its API is untyped. Imported with
+        # SIGINT blocked: the threads it starts (its event loop, its offload pool)
+        # then never take Ctrl-C, nor do the processes they spawn.
+        with _children_ignore_sigint():
+            distributed: Any = importlib.import_module("distributed")
     except ImportError:
         raise ParallelError("--dask needs the dask extra: pip install 'diagnoser[dask]'") from None
     cluster: Any = None
     try:
         if address == "local":
-            cluster = distributed.LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
+            with _children_ignore_sigint():  # Ctrl-C is the main process's to handle
+                cluster = distributed.LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address="127.0.0.1:0",  # loopback, any free port
+                )
             client = distributed.Client(cluster)
         else:
             client = distributed.Client(address, timeout=30)
@@ -271,9 +321,15 @@ def _run_dask(
         if cluster is not None:
             cluster.close()
         raise ParallelError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    finished = False
     try:
         yield from _on_cluster(client, job, groups, progress, done)
+        finished = True
     finally:
+        if not finished:
+            # stopped early (Ctrl-C): the cluster's complaints about lost tasks and
+            # workers are not news, the one-line message says it all
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
         client.close()
         if cluster is not None:
             cluster.close()
