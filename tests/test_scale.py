@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -323,3 +325,51 @@ def test_text_and_markdown_state_the_window(fmt: str, lang: str, expected: str) 
         check=False,
     )
     assert expected in result.stdout, result.stdout
+
+
+def _session_members(sid: int) -> list[int]:
+    """Processes still alive in session `sid` (the child started with a new session)."""
+    found: list[int] = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_bytes()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        if int(fields[3]) == sid and fields[0] != b"Z":
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.5])
+def test_ctrl_c_with_jobs_is_one_line_and_leaves_no_process(tmp_path: Path, delay: float) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench
+    finally:
+        sys.path.pop(0)
+    paths = []
+    for name in ("a", "b", "c"):
+        path = tmp_path / name / "error.log"
+        path.parent.mkdir()
+        bench.generate(path, 150_000, seed=ord(name))
+        paths.append(str(path))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "diagnoser", "analyze", "--jobs", "2", *paths],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        start_new_session=True,  # its own process group: Ctrl-C goes to all of it
+    )
+    time.sleep(delay)  # during the imports, or while the workers read
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err == "diagnoser: interrupted\n"
+    deadline = time.monotonic() + 5
+    while _session_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _session_members(proc.pid) == []
