@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from itertools import chain
 
 from diagnoser.sources import Line
-from diagnoser.syslog_wire import MALFORMED, REJECTED, Framer, FramingError, open_frame
+from diagnoser.syslog_wire import MALFORMED, REJECTED, Framer, open_frame
 
 # Distinct sources (HOSTNAMEs) numbered apart; past this many, further ones share one,
 # so a sender inventing names cannot grow the analysis without bound.
@@ -254,17 +254,16 @@ class SyslogListener:
                     break
                 connection.last = loop.time()
                 held, cut = framer.buffered, framer.cut
-                try:
-                    frames = framer.feed(data)
-                except FramingError:
-                    self.malformed += 1
-                    break
+                frames = framer.feed(data)
                 self.buffered += framer.buffered - held
                 self.peak_buffered = max(self.peak_buffered, framer.buffered)
                 self.cut += framer.cut - cut
                 lines = self._lines(frames, client)
                 if lines:
                     await self._hand_off(lines, connection)
+                if framer.broken:
+                    self.malformed += 1
+                    break
         except (TimeoutError, OSError, asyncio.IncompleteReadError):
             pass  # reset, TLS refused, handshake too slow: the connection is over
         finally:

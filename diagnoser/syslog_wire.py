@@ -34,19 +34,26 @@ REJECTED: Final = 1  # a token is required, and the frame does not carry it
 MALFORMED: Final = 2  # not a syslog message (no `<PRI>` in front)
 
 
-class FramingError(ValueError):
-    """An octet count that is not a number: the stream cannot be followed further."""
-
-
 class Framer:
     """Cuts one connection's bytes into syslog messages, framing found from the first byte."""
 
-    __slots__ = ("_buffer", "_need", "_skip", "_skip_line", "cut", "framing", "max_message")
+    __slots__ = (
+        "_buffer",
+        "_need",
+        "_skip",
+        "_skip_line",
+        "broken",
+        "cut",
+        "framing",
+        "max_message",
+    )
 
     def __init__(self, max_message: int) -> None:
         self.max_message = max_message
         self.framing = ""  # OCTET_COUNTING or NEWLINE once the first byte is in
         self.cut = 0  # messages cut to max_message
+        # an octet count that is not a number: the stream cannot be followed further
+        self.broken = False
         self._buffer = bytearray()  # the count's digits, or the start of a message
         self._need = -1  # octet counting: bytes of the current message still to come
         self._skip = 0  # octet counting: bytes of a cut message still to skip
@@ -58,7 +65,10 @@ class Framer:
         return len(self._buffer)
 
     def feed(self, data: bytes) -> list[bytes]:
-        """The messages `data` completes (or cuts); raise `FramingError` on a bad count."""
+        """The messages `data` completes (or cuts). After a bad octet count, those before
+        it, and `broken` is set: nothing more can be read from this connection."""
+        if self.broken:
+            return []
         if not self.framing:
             data = data.lstrip(b"\r\n\0 ")
             if not data:
@@ -83,12 +93,16 @@ class Framer:
                 continue
             if self._need < 0:
                 space = data.find(b" ", pos, pos + _LENGTH_DIGITS + 1)
-                head = data[pos:space] if space >= 0 else data[pos:]
-                if not head.isdigit() or head[:1] == b"0" or len(head) > _LENGTH_DIGITS:
-                    if space < 0 and head.isdigit() and head[:1] != b"0":
+                head = data[pos:space] if space >= 0 else data[pos : pos + _LENGTH_DIGITS + 1]
+                if not head.isdigit() or head[:1] == b"0":
+                    self.broken = True
+                    break
+                if space < 0:
+                    if len(head) > _LENGTH_DIGITS:
+                        self.broken = True
+                    else:
                         buf += head  # the count goes on in the next read
-                        break
-                    raise FramingError(f"not an octet count: {head[:_LENGTH_DIGITS]!r}")
+                    break
                 self._need = int(head)
                 pos = space + 1
             room = self.max_message - len(buf)
