@@ -250,7 +250,9 @@ class SyslogListener:
             client = str(peer[0]) if isinstance(peer, tuple) else "-"
             while not self._stopped:
                 data = await reader.read(self.read_buffer)
-                if not data:
+                if not data:  # the sender is done: close in turn (TLS close_notify)
+                    writer.close()
+                    await asyncio.wait_for(writer.wait_closed(), _STOP_WAIT)
                     break
                 connection.last = loop.time()
                 held, cut = framer.buffered, framer.cut
