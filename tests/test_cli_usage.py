@@ -79,7 +79,7 @@ def examples(text: str) -> list[str]:
     return [line.strip() for line in section.splitlines() if line.startswith("  ")]
 
 
-@pytest.mark.parametrize("words", [("analyze",), ("watch",), ("rules",), ("explain",)])
+@pytest.mark.parametrize("words", [("analyze",), ("watch",), ("listen",), ("rules",), ("explain",)])
 def test_help_shows_examples_of_the_command(words: tuple[str, ...]) -> None:
     lines = examples(help_of(*words))
     assert len(lines) >= 2

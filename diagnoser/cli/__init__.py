@@ -3,6 +3,7 @@
 * `app`: the typer app, exit codes, `fail`, and the options commands share;
 * `analyze`: `diagnoser analyze`, saved logs to one report;
 * `watch`: `diagnoser watch`, the options of a live watch (`diagnoser.watch` runs it);
+* `listen`: `diagnoser listen`, a Render Log Stream received as syslog (`diagnoser.listen`);
 * `rules`: `diagnoser rules list`, `diagnoser rules test` and `diagnoser explain`.
 
 The commands are mounted here, in the order `diagnoser --help` lists them.
@@ -17,13 +18,14 @@ from types import FrameType
 
 import typer
 
-from diagnoser.cli import analyze, rules, watch
+from diagnoser.cli import analyze, listen, rules, watch
 from diagnoser.cli.app import EXIT_OK
 from diagnoser.cli.app import app as diagnoser_app
 from diagnoser.cli.usage import DiagnoserCommand
 
 diagnoser_app.command(cls=DiagnoserCommand, epilog=analyze.EXAMPLES)(analyze.analyze)
 diagnoser_app.command(cls=DiagnoserCommand, epilog=watch.EXAMPLES)(watch.watch)
+diagnoser_app.command(cls=DiagnoserCommand, epilog=listen.EXAMPLES)(listen.listen)
 diagnoser_app.add_typer(rules.rules_app)
 diagnoser_app.command("explain", cls=DiagnoserCommand, epilog=rules.EXPLAIN_EXAMPLES)(rules.explain)
 
