@@ -521,11 +521,29 @@ class _Reader:
 
 
 def test_listen_end_to_end(certificate: tuple[Path, Path]) -> None:
+    """The runbook incident over TLS, with the token: the same engine and outputs as
+    watch, the JSON lines and a webhook that gets the confirmed incident once."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    posted: list[dict[str, Any]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            posted.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
     cert, key = certificate
     process = _diagnoser(
         "--syslog", "127.0.0.1:0", "--tls-cert", str(cert), "--tls-key", str(key),
         "--format", "jsonl", "--fail-on", "never",
-        env={"DIAGNOSER_SYSLOG_TOKEN": "s3cret"},
+        "--webhook", f"http://127.0.0.1:{hook.server_address[1]}/hook",
+        env={"DIAGNOSER_SYSLOG_TOKEN": "s3cret", "NO_PROXY": "*", "no_proxy": "*"},
     )  # fmt: skip
     try:
         errors, out = _Reader(process.stderr), _Reader(process.stdout)
@@ -541,7 +559,7 @@ def test_listen_end_to_end(certificate: tuple[Path, Path]) -> None:
         deadline = time.monotonic() + 20
         while finding is None and time.monotonic() < deadline:
             record = json.loads(out.get(timeout=20))
-            if record["type"] == "finding" and record["finding"]["rule"] == "timeout-sigkill":
+            if record["type"] == "incident" and record["rule"] == "timeout-sigkill":
                 finding = record["finding"]
         assert finding is not None
         assert finding["workers"] == [{"instance": "srv-abc-54m4m", "pid": 96}]
@@ -550,12 +568,19 @@ def test_listen_end_to_end(certificate: tuple[Path, Path]) -> None:
     finally:
         process.kill()
         process.wait()
+        hook.shutdown()
+        hook.server_close()
     summary = json.loads(out.rest()[-1])
     assert summary["type"] == "summary"
     assert summary["report"]["sources"][0]["name"] == "syslog:my-service"
     assert [s["name"] for s in summary["report"]["sources"]] == ["syslog:my-service"]
+    [incident] = summary["report"]["findings"][0]["incidents"]
+    assert [(p["id"], p["state"], p["rule"]) for p in posted] == [
+        (incident, "confirmed", "timeout-sigkill")
+    ]
     rest = b"".join(errors.rest())
     assert b"diagnoser: syslog: 4 messages, 1 rejected (token), 0 cut" in rest
+    assert b"diagnoser: webhooks: 1 delivered, 0 failed, 0 dropped" in rest
     assert b"Traceback" not in rest
 
 

@@ -20,10 +20,15 @@ from diagnoser.cli.app import (
     LangOption,
     RulesOption,
     SelectOption,
+    WebhookFormat,
+    WebhookFormatOption,
+    WebhookHeaderOption,
+    WebhookOption,
     WidthOption,
     exit_code,
     fail,
     warn,
+    webhook_sender,
 )
 from diagnoser.cli.output import OutputError, check_output, write_report
 from diagnoser.cli.usage import choices, print_warning
@@ -142,12 +147,16 @@ def listen(
     config: ConfigOption = None,
     color: ColorOption = None,
     width: WidthOption = None,
+    webhook: WebhookOption = None,
+    webhook_format: WebhookFormatOption = WebhookFormat.json,
+    webhook_header: WebhookHeaderOption = None,
 ) -> None:
     """Receive a Render Log Stream (syslog over TLS) and report findings as lines arrive."""
     jsonl = output_format is WatchFormat.jsonl or (
         output_format is WatchFormat.auto and not sys.stdout.isatty()
     )
     language = lang.value if lang is not None else default_lang()
+    webhooks = webhook_sender(webhook, webhook_format, webhook_header)
     stop = Stop()
     try:
         host, port = parse_address(syslog)
@@ -186,6 +195,7 @@ def listen(
             color=color,
             width=width,
             stop=stop,
+            webhooks=webhooks,
         )
     finally:
         listener.stop()
