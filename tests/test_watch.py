@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from conftest import ROOT, RUNBOOK_LINES, through_head
 
@@ -56,6 +57,20 @@ def read_records(proc: subprocess.Popen[str], timeout: float) -> list[dict[str, 
     return records
 
 
+def assert_same_report(got: dict[str, Any], expected: dict[str, Any]) -> None:
+    """`watch`'s final report equals `analyze`'s on the same bytes, but for the names:
+    standard input against a file (the inputs, and the instance of lines naming none)."""
+    assert [s["name"] for s in got["sources"]] == ["-"]
+    got["inputs"], got["sources"] = expected["inputs"], expected["sources"]
+    for finding in [*got["findings"], *expected["findings"]]:
+        for worker in finding["workers"]:
+            worker["instance"] = "-"
+    for worker in [*got["workers"], *expected["workers"]]:
+        worker["instance"] = "-"
+    got["gunicorn"] = expected["gunicorn"] = {}
+    assert got == expected
+
+
 def states(records: list[dict[str, object]]) -> list[tuple[object, object]]:
     return [(r["state"], r["rule"]) for r in records if r["type"] == "incident"]
 
@@ -97,16 +112,7 @@ def test_each_incident_arrives_before_the_next_line(tmp_path: Path) -> None:
     expected = analyze_paths([str(log)]).model_dump(mode="json", by_alias=True, exclude_none=True)
     got = summary["report"]
     assert isinstance(got, dict)
-    got["inputs"] = expected["inputs"]
-    for source, named in zip(got["sources"], expected["sources"], strict=True):
-        source["name"] = named["name"]
-    for finding in [*got["findings"], *expected["findings"]]:
-        for worker in finding["workers"]:
-            worker["instance"] = "-"
-    for worker in [*got["workers"], *expected["workers"]]:
-        worker["instance"] = "-"
-    got["gunicorn"] = expected["gunicorn"] = {}
-    assert got == expected
+    assert_same_report(got, expected)
     assert proc.returncode == 1
 
 
@@ -260,14 +266,7 @@ def test_the_runbook_incident_is_one_confirmed_incident(tmp_path: Path) -> None:
     expected = analyze_paths([str(log)]).model_dump(mode="json", by_alias=True, exclude_none=True)
     assert [f["incidents"] for f in got["findings"]] == [[sigkill]]
     assert [f["incidents"] for f in expected["findings"]] == [[sigkill]]
-    got["inputs"], got["sources"] = expected["inputs"], expected["sources"]
-    for finding in [*got["findings"], *expected["findings"]]:
-        for worker in finding["workers"]:
-            worker["instance"] = "-"
-    for worker in [*got["workers"], *expected["workers"]]:
-        worker["instance"] = "-"
-    got["gunicorn"] = expected["gunicorn"] = {}
-    assert got == expected
+    assert_same_report(got, expected)
 
 
 def test_watch_posts_each_confirmed_incident_once_to_its_webhook(tmp_path: Path) -> None:

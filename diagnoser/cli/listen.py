@@ -31,8 +31,8 @@ from diagnoser.cli.app import (
     webhook_sender,
 )
 from diagnoser.cli.output import OutputError, check_output, write_report
-from diagnoser.cli.usage import choices, print_warning
-from diagnoser.cli.watch import WatchFormat
+from diagnoser.cli.usage import print_warning
+from diagnoser.cli.watch import LiveFormatOption, LiveOutputOption, WatchFormat, writes_jsonl
 from diagnoser.config import ConfigError
 from diagnoser.follow import Batch
 from diagnoser.i18n import default_lang
@@ -120,25 +120,8 @@ def listen(
             show_envvar=False,
         ),
     ] = None,
-    output_format: Annotated[
-        WatchFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar=choices(WatchFormat),
-            help="auto: the live view on a terminal, JSON lines when piped.",
-        ),
-    ] = WatchFormat.auto,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            metavar="FILE",
-            help="Also write the final report to FILE when listening ends: "
-            "JSON when the stream is JSON lines, else text.",
-            show_default=False,
-        ),
-    ] = None,
+    output_format: LiveFormatOption = WatchFormat.auto,
+    output: LiveOutputOption = None,
     fail_on: FailOnOption = FailOn.warning,
     rules: RulesOption = None,
     select: SelectOption = None,
@@ -152,9 +135,7 @@ def listen(
     webhook_header: WebhookHeaderOption = None,
 ) -> None:
     """Receive a Render Log Stream (syslog over TLS) and report findings as lines arrive."""
-    jsonl = output_format is WatchFormat.jsonl or (
-        output_format is WatchFormat.auto and not sys.stdout.isatty()
-    )
+    jsonl = writes_jsonl(output_format)
     language = lang.value if lang is not None else default_lang()
     webhooks = webhook_sender(webhook, webhook_format, webhook_header)
     stop = Stop()

@@ -46,6 +46,36 @@ class WatchFormat(StrEnum):
     jsonl = "jsonl"
 
 
+# The output options of the live commands (watch, listen).
+LiveFormatOption = Annotated[
+    WatchFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar=choices(WatchFormat),
+        help="auto: the live view on a terminal, JSON lines when piped.",
+    ),
+]
+
+LiveOutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        metavar="FILE",
+        help="Also write the final report to FILE when the stream ends: "
+        "JSON when the stream is JSON lines, else text.",
+        show_default=False,
+    ),
+]
+
+
+def writes_jsonl(output_format: WatchFormat) -> bool:
+    """JSON lines, asked for or because standard output is not a terminal."""
+    return output_format is WatchFormat.jsonl or (
+        output_format is WatchFormat.auto and not sys.stdout.isatty()
+    )
+
+
 # `diagnoser watch --help` shows these as they are; the tests parse each one.
 EXAMPLES = """
 render logs -r my-service --tail | diagnoser watch
@@ -74,25 +104,8 @@ def watch(
             show_default=False,
         ),
     ] = None,
-    output_format: Annotated[
-        WatchFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar=choices(WatchFormat),
-            help="auto: the live view on a terminal, JSON lines when piped.",
-        ),
-    ] = WatchFormat.auto,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            metavar="FILE",
-            help="Also write the final report to FILE when the watch ends: "
-            "JSON when the stream is JSON lines, else text.",
-            show_default=False,
-        ),
-    ] = None,
+    output_format: LiveFormatOption = WatchFormat.auto,
+    output: LiveOutputOption = None,
     fail_on: FailOnOption = FailOn.warning,
     rules: RulesOption = None,
     select: SelectOption = None,
@@ -106,9 +119,7 @@ def watch(
     webhook_header: WebhookHeaderOption = None,
 ) -> None:
     """Watch a live stream (`render logs --tail | diagnoser watch`): findings as lines arrive."""
-    jsonl = output_format is WatchFormat.jsonl or (
-        output_format is WatchFormat.auto and not sys.stdout.isatty()
-    )
+    jsonl = writes_jsonl(output_format)
     source = str(follow) if follow is not None else path
     language = lang.value if lang is not None else default_lang()
     if follow is None:
