@@ -26,7 +26,7 @@ STAGES = (
 )
 CLI = "diagnoser.cli"
 # `python -m diagnoser` runs the CLI, so it sits above it.
-ENTRY_POINTS = frozenset({"diagnoser.__main__"})
+ENTRY_POINTS = frozenset({"diagnoser.__main__", "diagnoser.entry"})  # the console script
 
 
 def _module_name(path: Path) -> str:
