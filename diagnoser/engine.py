@@ -17,7 +17,7 @@ import numpy as np
 from diagnoser.bulk import BulkLine, BulkRun, bulk_group, counts_every_line
 from diagnoser.correlate import Correlator
 from diagnoser.events import Event, Kind
-from diagnoser.incidents import PastBound, event_key
+from diagnoser.incidents import PastBound, event_key, incident_id
 from diagnoser.matching import Matcher, inside, matcher, matches, ordered, within
 from diagnoser.rules import Absent, Rule, Step
 from diagnoser.vocabulary import MatchType
@@ -49,6 +49,14 @@ class Occurrence:
     workers: dict[tuple[str, int], None] = field(default_factory=dict)  # (instance, pid)
     kept: bool = False  # among the rule's kept occurrences (not past the bound)
     summary: object = None  # what findings made of it (findings._Summary), kept for reuse
+    incident: str = ""  # its incident id, once asked for (`incident_id`)
+
+    def incident_id(self) -> str:
+        """Its stable id (`incidents.incident_id`): computed once, as the events that
+        decide it (its first step's) never change after it was made."""
+        if not self.incident:
+            self.incident = incident_id(self.rule, self.events)
+        return self.incident
 
 
 @dataclass(slots=True)

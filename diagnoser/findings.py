@@ -17,7 +17,6 @@ from diagnoser.incidents import (
     Place,
     WorkerKey,
     event_key,
-    incident_id,
     place_of,
     single_incident,
 )
@@ -441,7 +440,7 @@ def finding_for(
         ],
         places=_places(occurrences, counted) if single_incident(rule) else [],
         evidence=evidence,
-        incidents=list(dict.fromkeys(incident_id(o.rule, o.events) for o in occurrences)),
+        incidents=list(dict.fromkeys(o.incident_id() for o in occurrences)),
         evidence_omitted=omitted,
         fix=None if fix is None else _fix_out(fix, ctx, lang, remedies),
         also=[_fix_out(fixes[name], ctx, lang, remedies) for name in rule.also if name in fixes],

@@ -32,7 +32,7 @@ from itertools import islice
 from diagnoser.analysis import Analysis
 from diagnoser.engine import Occurrence
 from diagnoser.findings import build_findings
-from diagnoser.incidents import EventKey, event_key, incident_id
+from diagnoser.incidents import EventKey, event_key
 from diagnoser.remedies import Remedies
 from diagnoser.report.model import FindingOut, IncidentRecord, LiveSnapshot, LiveWorker, Report
 from diagnoser.report.safe import excerpt
@@ -70,8 +70,6 @@ class LiveSession:
         self._incidents: OrderedDict[str, _Incident] = OrderedDict()
         self._kept_seen = 0  # engine.occurrences already looked at
         self._open = 0  # incidents reported provisional: re-weighed as the log goes on
-        self._ids: dict[int, str] = {}  # id(occurrence) -> incident id, while it lives
-        self.transitions = 0
         self._last_line = 0
         self._last_source = ""
         self._read_at = time.monotonic()  # when the last line came
@@ -106,13 +104,6 @@ class LiveSession:
 
     # -- incidents --------------------------------------------------------------------
 
-    def _id(self, occurrence: Occurrence) -> str:
-        key = id(occurrence)
-        found = self._ids.get(key)
-        if found is None:
-            found = self._ids[key] = incident_id(occurrence.rule, occurrence.events)
-        return found
-
     def _update(self, fired: list[Occurrence], final: bool) -> list[IncidentRecord]:
         engine = self.analysis.engine
         for occurrence in [*engine.occurrences[self._kept_seen :], *fired]:
@@ -137,13 +128,12 @@ class LiveSession:
     def _follow(self, occurrence: Occurrence, pending: bool) -> str:
         """Take an occurrence into the incidents; its id. A pending occurrence is
         replaced by the completed one of the same id when it comes."""
-        ident = self._id(occurrence)
+        ident = occurrence.incident_id()
         incident = self._incidents.get(ident)
         if incident is None:
             self._incidents[ident] = _Incident(ident, occurrence, from_pending=pending)
         elif incident.occurrence is not occurrence and (incident.from_pending or not pending):
             # the pending sequence completed (or moved on): follow its latest form
-            self._ids.pop(id(incident.occurrence), None)
             incident.occurrence = occurrence
             incident.from_pending = pending
         return ident
@@ -229,7 +219,6 @@ class LiveSession:
         )
         incident.state = state
         incident.record = record
-        self.transitions += 1
         return record
 
     def _finding(self, occurrence: Occurrence) -> FindingOut:
@@ -243,7 +232,6 @@ class LiveSession:
             seen=analysis.seen,
             remedies=Remedies(analysis.configuration, analysis.stats, analysis.lang),
         )
-        occurrence.summary = None  # the report builds its own, over all occurrences
         return findings[0]
 
     def _bound(self) -> None:
@@ -253,13 +241,9 @@ class LiveSession:
         for ident in [i for i, inc in self._incidents.items() if inc.state in _FINAL]:
             if len(self._incidents) <= MAX_TRACKED:
                 return
-            self._drop(ident)
+            del self._incidents[ident]
         while len(self._incidents) > MAX_TRACKED:
-            self._drop(next(iter(self._incidents)))
-
-    def _drop(self, ident: str) -> None:
-        incident = self._incidents.pop(ident)
-        self._ids.pop(id(incident.occurrence), None)
+            self._incidents.popitem(last=False)
 
     # -- the view -----------------------------------------------------------------------
 
