@@ -50,6 +50,9 @@ Progress = Callable[[str, bytes], None]
 Done = Callable[[str, int, int], None]  # a partition run elsewhere: (input, bytes, lines)
 
 
+DASK_MISSING = "--dask needs the dask extra: pip install 'diagnoser[dask]'"
+
+
 class ParallelError(Exception):
     """A worker process or the cluster failed: no report can be made."""
 
@@ -79,8 +82,9 @@ def partitions(paths: list[str]) -> list[list[str]]:
 
 
 def shippable(group: list[str]) -> bool:
-    """Whether another process can open the partition's inputs by name (regular files)."""
-    return all(path != STDIN and size_of(path) is not None for path in group)
+    """Whether another process can open the partition's inputs by name: regular files,
+    compressed or not (standard input and FIFOs can be read only once, here)."""
+    return all(path != STDIN and timeorder.file_size(path) is not None for path in group)
 
 
 def run_partition(
@@ -160,7 +164,7 @@ def run(
         return
     workers = jobs
     if workers is None:
-        total = sum(size_of(path) or 0 for group in groups for path in group)
+        total = sum(timeorder.file_size(path) or 0 for group in groups for path in group)
         workers = default_jobs() if total >= PARALLEL_MIN_BYTES else 1
     away = [index for index, group in enumerate(groups) if shippable(group)]
     if workers <= 1 or len(away) <= 1:
@@ -266,14 +270,17 @@ def _run_processes(
 
 def _reporter(done: Done, group: list[str]) -> Callable[[Future[Partial]], None]:
     def report(future: Future[Partial]) -> None:
-        if future.cancelled() or future.exception() is not None:
-            return
-        part = future.result()
-        for path in group:
-            counts = part.counts.get(path)
-            done(path, size_of(path) or 0, counts.read if counts else 0)
+        if not future.cancelled() and future.exception() is None:
+            _report_done(done, group, future.result())
 
     return report
+
+
+def _report_done(done: Done, group: list[str], part: Partial) -> None:
+    """Tell `done` of each input of a partition read elsewhere: its size, its lines."""
+    for path in group:
+        counts = part.counts.get(path)
+        done(path, size_of(path) or 0, counts.read if counts else 0)
 
 
 # -- a Dask cluster --------------------------------------------------------------------------
@@ -302,7 +309,7 @@ def _run_dask(
         with _children_ignore_sigint():
             distributed: Any = importlib.import_module("distributed")
     except ImportError:
-        raise ParallelError("--dask needs the dask extra: pip install 'diagnoser[dask]'") from None
+        raise ParallelError(DASK_MISSING) from None
     cluster: Any = None
     try:
         if address == "local":
@@ -359,7 +366,5 @@ def _on_cluster(
         except Exception as exc:  # a worker's failure, as Dask re-raises it
             raise ParallelError(f"a Dask task failed: {type(exc).__name__}: {exc}") from None
         if done is not None:
-            for path in group:
-                counts = part.counts.get(path)
-                done(path, size_of(path) or 0, counts.read if counts else 0)
+            _report_done(done, group, part)
         yield part

@@ -126,7 +126,7 @@ def _absorb(out: Partial, part: Partial) -> None:
         out.outside[name] = out.outside.get(name, 0) + n
     _merge_occurrences(out, part)
     _merge_stats(out.stats, part.stats)
-    _merge_timeline(out.timeline, part.timeline)
+    out.timeline.absorb(part.timeline)
     _merge_configuration(out.configuration, part.configuration)
     out.workers.extend(part.workers)
     if len(out.workers) > MAX_WORKERS_REPORTED:
@@ -188,10 +188,6 @@ def _merge_stats(out: RequestStats, part: RequestStats) -> None:
         theirs = getattr(part, name)
         if theirs is not None:
             setattr(out, name, max(getattr(out, name) or 0.0, theirs))
-
-
-def _merge_timeline(out: Timeline, part: Timeline) -> None:
-    out.absorb(part)
 
 
 def _merge_configuration(out: Configuration, part: Configuration) -> None:

@@ -305,7 +305,7 @@ def by_instance(paths: list[str]) -> list[list[str]]:
     groups: dict[str, list[str]] = {}
     order: list[list[str]] = []
     for path in paths:
-        if path == STDIN or not _regular(path):
+        if path == STDIN or file_size(path) is None:
             order.append([path])
             continue
         instance = instance_of(path)
@@ -341,11 +341,14 @@ def log_name(path: str) -> str:
     return os.path.join(directory, _STAMP.sub("*", name))
 
 
-def _regular(path: str) -> bool:
+def file_size(path: str) -> int | None:
+    """The size on disk of a regular file, compressed or not; None for anything else
+    (standard input, a FIFO, a device, a missing file), which is read once."""
     try:
-        return stat.S_ISREG(os.stat(path).st_mode)
+        status = os.stat(path)
     except OSError:
-        return False
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
 class WindowError(ValueError):

@@ -373,3 +373,23 @@ def test_ctrl_c_with_jobs_is_one_line_and_leaves_no_process(tmp_path: Path, dela
     while _session_members(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _session_members(proc.pid) == []
+
+
+def test_compressed_files_go_to_the_workers_too(many: list[str], tmp_path: Path) -> None:
+    import gzip
+
+    from diagnoser.parallel import shippable
+
+    packed = []
+    for index, path in enumerate(many):
+        target = tmp_path / str(index) / Path(path).name
+        target.parent.mkdir()
+        target = target.with_name(target.name + ".gz")
+        target.write_bytes(gzip.compress(Path(path).read_bytes()))
+        packed.append(str(target))
+    fifo = tmp_path / "stream"
+    os.mkfifo(fifo)
+    assert shippable(packed) and not shippable([str(fifo)]) and not shippable(["-"])
+    one, two = report("--jobs", "1", *packed), report("--jobs", "2", *packed)
+    assert {s["compression"] for s in one["sources"]} == {"gzip"}
+    _same(one, two)

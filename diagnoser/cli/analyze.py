@@ -33,7 +33,7 @@ from diagnoser.cli.progress import ReadProgress
 from diagnoser.cli.usage import choices
 from diagnoser.config import ConfigError
 from diagnoser.i18n import default_lang
-from diagnoser.parallel import ParallelError, dask_available
+from diagnoser.parallel import DASK_MISSING, ParallelError, dask_available
 from diagnoser.report import formatter
 from diagnoser.rules import RuleError
 from diagnoser.sources import STDIN, InputError, expand_inputs
@@ -156,7 +156,7 @@ def analyze(
         fail("--diff and --fix change the files given with --config FILE: name at least one")
     check_stdin(inputs)
     if dask is not None and not dask_available():
-        fail("--dask needs the dask extra: pip install 'diagnoser[dask]'")
+        fail(DASK_MISSING)
     try:
         if output is not None:
             check_output(output)

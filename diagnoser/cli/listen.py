@@ -30,14 +30,19 @@ from diagnoser.cli.app import (
     warn,
     webhook_sender,
 )
-from diagnoser.cli.output import OutputError, check_output, write_report
+from diagnoser.cli.output import OutputError, check_output
 from diagnoser.cli.usage import print_warning
-from diagnoser.cli.watch import LiveFormatOption, LiveOutputOption, WatchFormat, writes_jsonl
+from diagnoser.cli.watch import (
+    LiveFormatOption,
+    LiveOutputOption,
+    WatchFormat,
+    write_final_report,
+    writes_jsonl,
+)
 from diagnoser.config import ConfigError
 from diagnoser.follow import Batch
 from diagnoser.i18n import default_lang
 from diagnoser.listen import ListenError, SyslogListener, tls_context
-from diagnoser.report import formatter
 from diagnoser.rules import RuleError
 from diagnoser.sources import Line, ReadState
 from diagnoser.watch import Stop, live_analysis, run_live
@@ -184,8 +189,7 @@ def listen(
     warn(report)
     if output is not None:
         try:
-            final = formatter("json" if jsonl else "text", color=False, width=width, lang=language)
-            write_report(final, report, output)
+            write_final_report(report, output, jsonl, width, language)
         except OutputError as exc:
             fail(str(exc))
     raise typer.Exit(stop.exit_code or exit_code(report, fail_on))

@@ -35,6 +35,7 @@ from diagnoser.cli.usage import choices
 from diagnoser.config import ConfigError
 from diagnoser.i18n import default_lang
 from diagnoser.report import formatter
+from diagnoser.report.model import Report
 from diagnoser.rules import RuleError
 from diagnoser.sources import STDIN, InputError
 from diagnoser.watch import Stop, run_watch
@@ -67,6 +68,15 @@ LiveOutputOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def write_final_report(
+    report: Report, output: Path, jsonl: bool, width: int | None, lang: str
+) -> None:
+    """--output: the report the stream ended with, in the stream's kind (JSON after
+    JSON lines, else text); OutputError when the file cannot be written."""
+    final = formatter("json" if jsonl else "text", color=False, width=width, lang=lang)
+    write_report(final, report, output)
 
 
 def writes_jsonl(output_format: WatchFormat) -> bool:
@@ -147,9 +157,7 @@ def watch(
         )
         warn(report)
         if output is not None:
-            # the file gets the report the stream ends with, in the stream's kind
-            final = formatter("json" if jsonl else "text", color=False, width=width, lang=language)
-            write_report(final, report, output)
+            write_final_report(report, output, jsonl, width, language)
     except (InputError, RuleError, ConfigError, OutputError, selection.UnknownName) as exc:
         fail(str(exc))
     # Stopped by a signal: the summary is out, and the exit says so (130 Ctrl-C, 143 SIGTERM).
