@@ -22,9 +22,7 @@ from diagnoser.envelopes import EnvelopeStage
 from diagnoser.events import Event, Kind
 from diagnoser.partial import SAMPLES_PER_KIND, Partial, build_report, merge, seen_in
 from diagnoser.recognizers import LineParser
-from diagnoser.report.model import (
-    Report,
-)
+from diagnoser.report.model import Report
 from diagnoser.rules import Fix, Rule, RuleError, Where, load_rules
 from diagnoser.sources import Line, ReadState
 from diagnoser.stats import RequestStats
@@ -206,17 +204,22 @@ class Analysis:
     ) -> bool:
         """Whether `_bulk_run` would count the bulk lines among lines `lo` to `hi`."""
         instance = self._shared.get(source, source)
-        samples = self._samples.get(instance, {})
         for code, where in positions.items():
             left = bisect.bisect_left(where, lo)
             if left == len(where) or where[left] >= hi:
                 continue
-            kind = scan.KIND_OF[code]
-            if len(samples.get(kind, ())) < SAMPLES_PER_KIND or self.engine.bulk_wants_events(
-                kind, instance
-            ):
+            if not self._countable(scan.KIND_OF[code], instance):
                 return False
         return True
+
+    def _countable(self, kind: Kind, instance: str) -> bool:
+        """Whether lines of `kind` on `instance` may be counted in bulk: the rules'
+        differential evidence has its samples of the kind, and no occurrence is open
+        that would keep them as evidence."""
+        samples = self._samples.get(instance, {})
+        return len(samples.get(kind, ())) >= SAMPLES_PER_KIND and not (
+            self.engine.bulk_wants_events(kind, instance)
+        )
 
     def _bulk_run(
         self,
@@ -234,7 +237,6 @@ class Analysis:
         an occurrence would keep them as evidence."""
         # bulk lines carry no envelope, so no instance of their own
         instance = self._shared.get(source, source)
-        samples = self._samples.get(instance, {})
         runs: dict[Kind, BulkRun] = {}
         for code, where in positions.items():
             left = bisect.bisect_left(where, lo)
@@ -242,9 +244,7 @@ class Analysis:
             if left == right:
                 continue
             kind = scan.KIND_OF[code]
-            if len(samples.get(kind, ())) < SAMPLES_PER_KIND or self.engine.bulk_wants_events(
-                kind, instance
-            ):
+            if not self._countable(kind, instance):
                 return None
             chosen = where[left:right]
             runs[kind] = BulkRun(
