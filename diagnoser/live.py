@@ -209,7 +209,7 @@ class LiveSession:
             rule=occurrence.rule.id,
             severity=occurrence.rule.severity,
             cause=occurrence.rule.cause,
-            instance=excerpt(worker[0] if worker else _instance(occurrence)),
+            instance=excerpt(worker[0] if worker else self._instance(occurrence)),
             pid=worker[1] if worker else None,
             wall_time=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             log_time=None if last is None or last.ts is None else log_time(last.ts, last.text),
@@ -220,6 +220,12 @@ class LiveSession:
         incident.state = state
         incident.record = record
         return record
+
+    def _instance(self, occurrence: Occurrence) -> str:
+        """Where an incident no worker took part in happened, as the correlator names it."""
+        if not occurrence.events:
+            return ""
+        return self.analysis.correlator.instance_key(occurrence.events[0])
 
     def _finding(self, occurrence: Occurrence) -> FindingOut:
         analysis = self.analysis
@@ -288,10 +294,3 @@ class LiveSession:
         """Lines per second since the start."""
         elapsed = time.monotonic() - self.started
         return self.lines / elapsed if elapsed > 0 else 0.0
-
-
-def _instance(occurrence: Occurrence) -> str:
-    first = occurrence.events[0] if occurrence.events else None
-    if first is None:
-        return ""
-    return first.instance or first.source
